@@ -1,0 +1,109 @@
+"""Neighbour search in a box periodic in x and y (LAMMPS triclinic rows), open in z.
+
+scipy's ``cKDTree(boxsize=...)`` handles only orthogonal boxes, so the in-plane box is first
+Lagrange-Gauss reduced (same lattice, angle between 60 and 120 degrees), atoms are wrapped
+into it, and the atoms within ``cutoff`` of a face are replicated into the 8 neighbouring
+images.  Valid for ``cutoff`` below the reduced box's smallest in-plane height.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from vdwgym.errors import AnalysisError
+
+__all__ = ["reduce_cell2", "periodic_pairs", "minimum_image"]
+
+
+def reduce_cell2(cell2: np.ndarray) -> np.ndarray:
+    """Lagrange-Gauss reduction of a ``2 x 2`` in-plane box (rows = vectors, Angstrom):
+    the returned rows span the same lattice with ``|b . a| <= |a|^2 / 2`` and
+    ``|a| <= |b|``."""
+    a, b = np.array(cell2[0], float), np.array(cell2[1], float)
+    if a @ a > b @ b:
+        a, b = b, a
+    for _ in range(100):
+        mu = round((a @ b) / (a @ a))
+        b = b - mu * a
+        if b @ b >= a @ a:
+            break
+        a, b = b, a
+    return np.array([a, b])
+
+
+def minimum_image(d: np.ndarray, cell2: np.ndarray) -> np.ndarray:
+    """In-plane minimum-image of ``(M, 2)`` displacement vectors for a (reduced) box."""
+    inv = np.linalg.inv(cell2)
+    f = d @ inv
+    f -= np.round(f)
+    return f @ cell2
+
+
+def periodic_pairs(positions: np.ndarray, cell: np.ndarray, cutoff: float,
+                   rmin: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All ordered pairs ``(i, j)``, ``i != j`` (or periodic images of the same atom), with
+    ``rmin <= |r_j - r_i| < cutoff``, in-plane periodic, open in z.
+
+    Parameters
+    ----------
+    positions:
+        ``(N, 3)`` Cartesian Angstrom (or ``(N, 2)`` in-plane only).
+    cell:
+        ``3 x 3`` (or ``2 x 2``) LAMMPS box rows.
+    cutoff:
+        Angstrom.
+
+    Returns
+    -------
+    i, j, vec:
+        ``(P,)`` int arrays and ``(P, D)`` displacement vectors ``r_j - r_i`` (minimum image);
+        each unordered pair appears twice.
+    """
+    pos = np.asarray(positions, dtype=np.float64)
+    dim = pos.shape[1]
+    cell2 = reduce_cell2(np.asarray(cell, dtype=np.float64)[:2, :2])
+    area = abs(np.linalg.det(cell2))
+    heights = area / np.linalg.norm(cell2, axis=1)[::-1]
+    if cutoff >= heights.min():
+        raise AnalysisError(f"cutoff {cutoff} A is not below the box's smallest in-plane "
+                            f"height {heights.min():.3f} A")
+    inv = np.linalg.inv(cell2)
+    f = pos[:, :2] @ inv
+    f -= np.floor(f)
+    wrapped = pos.copy()
+    wrapped[:, :2] = f @ cell2
+    skin = cutoff / heights  # fractional skin along each box vector
+    ext = [wrapped]
+    idx = [np.arange(len(pos))]
+    for si in (-1, 0, 1):
+        for sj in (-1, 0, 1):
+            if si == 0 and sj == 0:
+                continue
+            m = np.ones(len(pos), dtype=bool)
+            if si == 1:
+                m &= f[:, 0] < skin[0]
+            elif si == -1:
+                m &= f[:, 0] > 1.0 - skin[0]
+            if sj == 1:
+                m &= f[:, 1] < skin[1]
+            elif sj == -1:
+                m &= f[:, 1] > 1.0 - skin[1]
+            sel = np.flatnonzero(m)
+            if len(sel):
+                shifted = wrapped[sel].copy()
+                shifted[:, :2] += si * cell2[0] + sj * cell2[1]
+                ext.append(shifted)
+                idx.append(sel)
+    ext_pos = np.vstack(ext)
+    ext_idx = np.concatenate(idx)
+    tree_ext = cKDTree(ext_pos)
+    tree = cKDTree(wrapped)
+    dm = tree.sparse_distance_matrix(tree_ext, cutoff, output_type="ndarray")
+    i = dm["i"].astype(np.int64)
+    k = dm["j"].astype(np.int64)
+    d = dm["v"]
+    keep = (d > 1e-12) & (d >= rmin)
+    i, k = i[keep], k[keep]
+    vec = ext_pos[k] - wrapped[i]
+    return i, ext_idx[k], vec[:, :dim]

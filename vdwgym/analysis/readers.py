@@ -1,0 +1,368 @@
+"""Readers for LAMMPS text dumps, LAMMPS data files and (through ASE, when installed)
+extended XYZ.
+
+Every reader returns :class:`Frame` objects whose ``positions`` are Cartesian Angstrom
+relative to the box origin (``xlo, ylo, zlo``) and whose ``cell`` holds LAMMPS triclinic rows
+``a = (lx, 0, 0)``, ``b = (xy, ly, 0)``, ``c = (xz, yz, lz)``.
+
+Dumps: orthogonal (``ITEM: BOX BOUNDS pp pp ff``) and restricted triclinic
+(``ITEM: BOX BOUNDS xy xz yz ...``, bounds converted from the ``*_bound`` values) boxes;
+columns in any order; coordinates ``x y z`` / ``xu yu zu`` (Cartesian) or ``xs ys zs`` /
+``xsu ysu zsu`` (scaled); ``type`` and/or ``element``; any number of frames; ``.gz``.
+Atoms are sorted by ``id`` when there is one.  Data files: ``atomic``, ``charge``,
+``molecular`` and ``full`` atom styles (from the ``Atoms # style`` comment, else
+``atom_style``, else guessed from the column count); ``Masses`` comments such as
+``1 95.95 # Mo`` give the frame's ``type_names``.
+
+Unreadable or inconsistent input raises :class:`vdwgym.errors.AnalysisError` with
+``FILE:LINE`` in the message.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from vdwgym.errors import AnalysisError
+
+__all__ = ["Frame", "iter_dump", "read_data", "read_dump", "read_extxyz", "read_frames"]
+
+
+@dataclass
+class Frame:
+    """One snapshot.
+
+    Attributes
+    ----------
+    positions: ``(N, 3)`` Angstrom, relative to ``origin``.
+    types: ``(N,)`` int or None.
+    elements: ``(N,)`` str or None (an element column; wins over ``types``).
+    cell: ``(3, 3)`` LAMMPS rows.
+    origin: ``(3,)`` box origin in the file's frame, Angstrom.
+    timestep: LAMMPS step, if known.
+    source: file name.  index: frame number in the file (0-based).
+    type_names: type -> element found in the file (data-file mass comments), or None.
+    """
+
+    positions: np.ndarray
+    types: np.ndarray | None
+    elements: np.ndarray | None
+    cell: np.ndarray
+    origin: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    timestep: int | None = None
+    source: str = ""
+    index: int = 0
+    type_names: dict[int, str] | None = None
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    try:
+        if path.suffix == ".gz":
+            return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
+        return open(path, encoding="utf-8")
+    except OSError as exc:
+        raise AnalysisError(f"{path}: cannot open ({exc})") from exc
+
+
+class _Lines:
+    """Line iterator that knows the current line number, for error messages."""
+
+    def __init__(self, path: Path, fh: io.TextIOBase) -> None:
+        self.path, self.fh, self.lineno = path, fh, 0
+
+    def next(self, what: str) -> str:
+        try:
+            line = self.fh.readline()
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            raise self.error(f"unreadable ({exc})") from exc
+        if line == "":
+            raise AnalysisError(f"{self.path}:{self.lineno + 1}: unexpected end of file, "
+                                f"expected {what}")
+        self.lineno += 1
+        return line.rstrip("\n")
+
+    def error(self, msg: str) -> AnalysisError:
+        return AnalysisError(f"{self.path}:{self.lineno}: {msg}")
+
+
+def _floats(lines: _Lines, line: str, n: int, what: str) -> list[float]:
+    parts = line.split()
+    try:
+        vals = [float(x) for x in parts[:n]]
+    except ValueError:
+        raise lines.error(f"expected {n} numbers ({what}), got {line!r}") from None
+    if len(vals) < n:
+        raise lines.error(f"expected {n} numbers ({what}), got {line!r}")
+    return vals
+
+
+def _lammps_cell(xlo: float, xhi: float, ylo: float, yhi: float, zlo: float, zhi: float,
+                 xy: float = 0.0, xz: float = 0.0, yz: float = 0.0) -> np.ndarray:
+    return np.array([[xhi - xlo, 0.0, 0.0], [xy, yhi - ylo, 0.0], [xz, yz, zhi - zlo]])
+
+
+_COORDS = (("x", "y", "z", False), ("xu", "yu", "zu", False), ("xs", "ys", "zs", True),
+           ("xsu", "ysu", "zsu", True))
+
+
+def iter_dump(path: str | Path) -> Iterator[Frame]:
+    """Frames of a LAMMPS text dump (module docstring), one at a time."""
+    path = Path(path)
+    with _open_text(path) as fh:
+        lines = _Lines(path, fh)
+        index = 0
+        while True:
+            try:
+                line = fh.readline()
+            except (OSError, EOFError, UnicodeDecodeError) as exc:
+                raise lines.error(f"unreadable ({exc})") from exc
+            if line == "":
+                if index == 0:
+                    raise AnalysisError(f"{path}:1: empty file, no dump frame")
+                return
+            lines.lineno += 1
+            if not line.strip():
+                continue
+            if not line.startswith("ITEM: TIMESTEP"):
+                raise lines.error(f"expected 'ITEM: TIMESTEP', got {line.strip()!r}")
+            yield _dump_frame(lines, index)
+            index += 1
+
+
+def _dump_frame(lines: _Lines, index: int) -> Frame:
+    step_line = lines.next("the timestep")
+    try:
+        timestep = int(step_line.split()[0])
+    except (ValueError, IndexError):
+        raise lines.error(f"bad timestep {step_line!r}") from None
+    item = lines.next("'ITEM: NUMBER OF ATOMS'")
+    if not item.startswith("ITEM: NUMBER OF ATOMS"):
+        raise lines.error(f"expected 'ITEM: NUMBER OF ATOMS', got {item!r}")
+    n_line = lines.next("the number of atoms")
+    try:
+        n = int(n_line.split()[0])
+    except (ValueError, IndexError):
+        raise lines.error(f"bad number of atoms {n_line!r}") from None
+    if n < 0:
+        raise lines.error(f"negative number of atoms {n}")
+    item = lines.next("'ITEM: BOX BOUNDS'")
+    if not item.startswith("ITEM: BOX BOUNDS"):
+        raise lines.error(f"expected 'ITEM: BOX BOUNDS', got {item!r}")
+    words = item.split()[3:]
+    if "abc" in words or "origin" in words:
+        raise lines.error("general triclinic dump boxes are not supported; "
+                          "dump with the restricted triclinic box")
+    triclinic = "xy" in words
+    b = [_floats(lines, lines.next("box bounds"), 3 if triclinic else 2, "box bounds")
+         for _ in range(3)]
+    if triclinic:
+        (xlob, xhib, xy), (ylob, yhib, xz), (zlo, zhi, yz) = b
+        xlo = xlob - min(0.0, xy, xz, xy + xz)
+        xhi = xhib - max(0.0, xy, xz, xy + xz)
+        ylo = ylob - min(0.0, yz)
+        yhi = yhib - max(0.0, yz)
+        cell = _lammps_cell(xlo, xhi, ylo, yhi, zlo, zhi, xy, xz, yz)
+    else:
+        (xlo, xhi), (ylo, yhi), (zlo, zhi) = b
+        cell = _lammps_cell(xlo, xhi, ylo, yhi, zlo, zhi)
+    if np.any(np.diag(cell) <= 0):
+        raise lines.error(f"box with non-positive length {np.diag(cell).tolist()}")
+    origin = np.array([xlo, ylo, zlo])
+    item = lines.next("'ITEM: ATOMS'")
+    if not item.startswith("ITEM: ATOMS"):
+        raise lines.error(f"expected 'ITEM: ATOMS', got {item!r}")
+    cols = item.split()[2:]
+    col = {c: i for i, c in enumerate(cols)}
+    coord = next((c for c in _COORDS if all(k in col for k in c[:3])), None)
+    if coord is None:
+        raise lines.error(f"no coordinate columns (x y z, xu yu zu, xs ys zs) in {cols}")
+    if "type" not in col and "element" not in col:
+        raise lines.error(f"no 'type' or 'element' column in {cols}")
+    first = lines.lineno + 1
+    rows = [lines.next(f"{n} atom lines").split() for _ in range(n)]
+    bad = next((k for k, r in enumerate(rows) if len(r) != len(cols)), None)
+    if bad is not None:
+        raise AnalysisError(f"{lines.path}:{first + bad}: expected {len(cols)} columns "
+                            f"({' '.join(cols)}), got {len(rows[bad])}")
+    arr = np.array(rows, dtype=object).reshape(n, len(cols))
+
+    def numeric(name: str, kind: type) -> np.ndarray:
+        try:
+            return arr[:, col[name]].astype(kind)
+        except ValueError:
+            for k, v in enumerate(arr[:, col[name]]):
+                try:
+                    kind(v)
+                except ValueError:
+                    raise AnalysisError(f"{lines.path}:{first + k}: bad {name} value "
+                                        f"{v!r}") from None
+            raise
+
+    xyz = np.column_stack([numeric(c, float) for c in coord[:3]])
+    pos = xyz @ cell if coord[3] else xyz - origin
+    types = numeric("type", int) if "type" in col else None
+    elements = arr[:, col["element"]].astype(str) if "element" in col else None
+    if "id" in col:
+        ids = numeric("id", int)
+        order = np.argsort(ids, kind="stable")
+        pos = pos[order]
+        types = None if types is None else types[order]
+        elements = None if elements is None else elements[order]
+    return Frame(pos, types, elements, cell, origin, timestep, str(lines.path), index)
+
+
+def read_dump(path: str | Path) -> list[Frame]:
+    """All frames of a LAMMPS text dump."""
+    return list(iter_dump(path))
+
+
+_STYLE_COLS = {"atomic": (1, 2), "charge": (1, 3), "molecular": (2, 3), "full": (2, 4)}
+_HEADER_KEYS = {"atoms", "atom types", "xlo xhi", "ylo yhi", "zlo zhi", "xy xz yz"}
+
+
+def read_data(path: str | Path, atom_style: str | None = None) -> Frame:
+    """One frame from a LAMMPS data file (module docstring)."""
+    path = Path(path)
+    with _open_text(path) as fh:
+        try:
+            text = fh.read().splitlines()
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            raise AnalysisError(f"{path}: unreadable ({exc})") from exc
+    header: dict[str, list[float]] = {}
+    k = 1  # line 0 is the title
+    while k < len(text):
+        raw = text[k].split("#")[0].strip()
+        if not raw:
+            k += 1
+            continue
+        key = next((h for h in sorted(_HEADER_KEYS, key=len, reverse=True)
+                    if raw.endswith(h)), None)
+        if key is None:
+            break
+        try:
+            header[key] = [float(x) for x in raw[: -len(key)].split()]
+        except ValueError:
+            raise AnalysisError(f"{path}:{k + 1}: bad header line {text[k]!r}") from None
+        k += 1
+    for need in ("atoms", "xlo xhi", "ylo yhi", "zlo zhi"):
+        if need not in header:
+            raise AnalysisError(f"{path}:{k + 1}: header has no '{need}' line")
+    n = int(header["atoms"][0])
+    xlo, xhi = header["xlo xhi"][:2]
+    ylo, yhi = header["ylo yhi"][:2]
+    zlo, zhi = header["zlo zhi"][:2]
+    xy, xz, yz = header.get("xy xz yz", [0.0, 0.0, 0.0])[:3]
+    cell = _lammps_cell(xlo, xhi, ylo, yhi, zlo, zhi, xy, xz, yz)
+    origin = np.array([xlo, ylo, zlo])
+    type_names: dict[int, str] = {}
+    atoms = None
+    while k < len(text):
+        line = text[k]
+        name = line.split("#")[0].strip()
+        if not name:
+            k += 1
+            continue
+        if name not in ("Masses", "Atoms", "Velocities", "Bonds", "Angles", "Dihedrals",
+                        "Impropers", "Pair Coeffs", "PairIJ Coeffs", "Bond Coeffs",
+                        "Angle Coeffs", "Dihedral Coeffs", "Improper Coeffs", "Ellipsoids",
+                        "Lines", "Triangles", "Bodies"):
+            raise AnalysisError(f"{path}:{k + 1}: unknown section {name!r}")
+        start = k + 1
+        k += 1
+        while k < len(text) and not text[k].strip():
+            k += 1
+        body_start = k
+        while k < len(text) and text[k].strip() and text[k].split()[0].lstrip("-").isdigit():
+            k += 1
+        body = list(range(body_start, k))
+        if name == "Masses":
+            for j in body:
+                if "#" in text[j]:
+                    tname = text[j].split("#", 1)[1].strip().split()
+                    if tname:
+                        type_names[int(text[j].split()[0])] = tname[0]
+        elif name == "Atoms":
+            hint = line.split("#", 1)[1].split() if "#" in line else []
+            style = hint[0] if hint else atom_style
+            atoms = (style, body, start)
+    if atoms is None:
+        raise AnalysisError(f"{path}:{len(text)}: no Atoms section")
+    style, body, start = atoms
+    if len(body) != n:
+        raise AnalysisError(f"{path}:{start}: header says {n} atoms, Atoms section has "
+                            f"{len(body)} lines")
+    first = text[body[0]].split("#")[0].split() if body else []
+    if style is None:
+        ncol = len(first)
+        style = {5: "atomic", 8: "atomic", 6: "charge", 9: "charge", 7: "full",
+                 10: "full"}.get(ncol)
+        if style is None:
+            raise AnalysisError(f"{path}:{body[0] + 1}: cannot guess the atom style from "
+                                f"{ncol} columns; pass atom_style")
+    if style not in _STYLE_COLS:
+        raise AnalysisError(f"{path}:{start}: unsupported atom style {style!r}")
+    tcol, xcol = _STYLE_COLS[style]
+    ids = np.empty(n, dtype=np.int64)
+    types = np.empty(n, dtype=np.int64)
+    pos = np.empty((n, 3))
+    for r, j in enumerate(body):
+        parts = text[j].split("#")[0].split()
+        try:
+            ids[r] = int(parts[0])
+            types[r] = int(parts[tcol])
+            pos[r] = [float(x) for x in parts[xcol:xcol + 3]]
+        except (ValueError, IndexError):
+            raise AnalysisError(f"{path}:{j + 1}: bad {style} atom line {text[j]!r}") from None
+    order = np.argsort(ids, kind="stable")
+    return Frame(pos[order] - origin, types[order], None, cell, origin, None, str(path), 0,
+                 type_names or None)
+
+
+def read_extxyz(path: str | Path) -> list[Frame]:
+    """Frames of an (extended) XYZ file through ASE; the cell is rotated into LAMMPS form
+    (``a`` along x, ``b`` in the xy plane) together with the positions."""
+    try:
+        import ase.io
+    except ImportError as exc:
+        raise AnalysisError(f"{path}: reading extxyz needs ASE (pip install ase)") from exc
+    try:
+        images = ase.io.read(str(path), index=":", format="extxyz")
+    except Exception as exc:  # ASE raises many kinds; report them as one
+        raise AnalysisError(f"{path}: unreadable extxyz ({exc})") from exc
+    frames = []
+    for i, atoms in enumerate(images):
+        cellpar = np.asarray(atoms.cell[:], dtype=float)
+        if abs(np.linalg.det(cellpar)) < 1e-12:
+            raise AnalysisError(f"{path}: frame {i} has no 3-D cell")
+        q, r = np.linalg.qr(cellpar.T)
+        sign = np.sign(np.diag(r))
+        q, r = q * sign, (r.T * sign).T
+        frames.append(Frame(atoms.get_positions() @ q, None,
+                            np.array(atoms.get_chemical_symbols()), r.T, np.zeros(3), None,
+                            str(path), i))
+    return frames
+
+
+def read_frames(path: str | Path, fmt: str | None = None,
+                atom_style: str | None = None) -> list[Frame]:
+    """Read any supported file: ``fmt`` ``"dump"``, ``"data"`` or ``"extxyz"``, guessed from
+    the name when None (``.data``, ``.lmp``, ``.lammps`` -> data; ``.xyz``, ``.extxyz`` ->
+    extxyz; anything else, ``.gz`` included, -> dump)."""
+    p = Path(path)
+    if fmt is None:
+        suffixes = [s for s in p.suffixes if s != ".gz"]
+        last = suffixes[-1].lower() if suffixes else ""
+        fmt = {".data": "data", ".lmp": "data", ".lammps": "data", ".xyz": "extxyz",
+               ".extxyz": "extxyz"}.get(last, "dump")
+    if fmt == "dump":
+        return read_dump(p)
+    if fmt == "data":
+        return [read_data(p, atom_style)]
+    if fmt == "extxyz":
+        return read_extxyz(p)
+    raise AnalysisError(f"{p}: unknown format {fmt!r} (dump, data, extxyz)")

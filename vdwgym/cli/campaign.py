@@ -1,0 +1,123 @@
+"""``vdwgym campaign``: run (or resume) one search campaign with a progress bar and a report."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from vdwgym.cli.options import parse_options
+
+STORE_NAME = "campaign.sqlite"
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "campaign", help="run a search campaign for a target twist",
+        description="Run a search campaign: an agent proposes recipes, the lab evaluates them, "
+                    "until the target twist is reached or the budget is spent.  Writes "
+                    f"{STORE_NAME}, report.md, regret.png, recipes.png and evaluations.csv to --out.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--target", type=float, default=8.5, help="target twist (deg, folded to [0, 30])")
+    p.add_argument("--agent", default="random", help="agent name (see vdwgym.agents.names())")
+    p.add_argument("--backend", default="surrogate", choices=["surrogate", "lammps"])
+    p.add_argument("--batch", type=int, default=5, help="batch size q (sync) or concurrent slots (async)")
+    p.add_argument("--budget", type=int, default=60, help="evaluations in all, initial design included")
+    p.add_argument("--n-init", type=int, default=10, help="initial-design size (identical for every agent)")
+    p.add_argument("--seed", type=int, default=0, help="root seed of the campaign")
+    p.add_argument("--mode", choices=["sync", "async"], default="sync")
+    p.add_argument("--clock", choices=["real", "virtual"], default="real",
+                   help="virtual: use the surrogate's simulated run times to order completions")
+    p.add_argument("--tolerance", type=float, default=0.1, help="regret (deg) that counts as reaching the target")
+    p.add_argument("--no-stop-at-target", dest="stop_at_target", action="store_false",
+                   help="spend the whole budget even after the target is reached")
+    p.add_argument("--max-wall-s", type=float, default=None, help="wall-time limit (s)")
+    p.add_argument("--agent-option", action="append", metavar="KEY=VALUE", help="agent option (repeatable)")
+    p.add_argument("--backend-option", action="append", metavar="KEY=VALUE", help="backend option (repeatable)")
+    p.add_argument("--out", type=Path, default=Path("runs/campaign"), help="output folder")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--resume", action="store_true", help=f"continue the campaign in --out/{STORE_NAME}")
+    g.add_argument("--overwrite", action="store_true", help="delete an existing campaign in --out first")
+
+
+class ProgressDisplay:
+    """tqdm bar over the budget, updated as evaluations complete."""
+
+    def __init__(self, total: int, initial: int, desc: str) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, initial=initial, desc=desc, unit="eval", file=sys.stderr,
+                        dynamic_ncols=True)
+
+    def __call__(self, kind: str, payload: dict[str, Any]) -> None:
+        if kind == "told":
+            self.bar.update(len(payload["evaluations"]))
+            best = payload["best_regret"]
+            self.bar.set_postfix_str(f"best regret {best:.3f} deg" if best is not None else "no twist yet")
+        elif kind == "progress":
+            last = payload["lines"][-1]
+            self.bar.set_postfix_str(f"{payload['key']}: " + ", ".join(
+                f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                for k, v in last.items() if k in ("stage", "time_ps", "temperature_K", "twist_deg")))
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    from vdwgym.campaign import Campaign, CampaignConfig
+    from vdwgym.report import write_campaign_report
+
+    store_path = args.out / STORE_NAME
+    if args.overwrite and args.out.exists():
+        shutil.rmtree(args.out)
+    if args.resume:
+        campaign = Campaign.resume(store_path)
+    else:
+        if store_path.exists():
+            print(f"vdwgym campaign: {store_path} already holds a campaign; use --resume to continue "
+                  "it or --overwrite to start again", file=sys.stderr)
+            return 2
+        config = CampaignConfig(
+            target_deg=args.target, budget=args.budget, batch=args.batch, n_init=args.n_init,
+            mode=args.mode, agent=args.agent, agent_options=parse_options(args.agent_option, "--agent-option"),
+            backend=args.backend, backend_options=parse_options(args.backend_option, "--backend-option"),
+            seed=args.seed, tolerance_deg=args.tolerance, stop_at_target=args.stop_at_target,
+            max_wall_s=args.max_wall_s, clock=args.clock)
+        args.out.mkdir(parents=True, exist_ok=True)
+        campaign = Campaign(config, store_path)
+    cfg = campaign.config
+    display = ProgressDisplay(cfg.budget, len(campaign.lab.completed),
+                              f"{cfg.agent} -> {cfg.target_deg:g} deg")
+    campaign.on_event = display
+    try:
+        result = campaign.run()
+    finally:
+        display.close()
+    report = write_campaign_report(campaign, result, args.out)
+    print_summary(campaign, result, report)
+    return 0
+
+
+def print_summary(campaign, result, report: Path) -> None:
+    cfg = campaign.config
+    best = min((e for e in campaign.lab.completed if e.outcome.ok),
+               key=lambda e: e.outcome.regret(campaign.lab.target_deg), default=None)
+    rows = [
+        ("target", f"{cfg.target_deg:g} deg"),
+        ("agent / mode / batch", f"{cfg.agent} / {cfg.mode} / {cfg.batch}"),
+        ("evaluations", f"{len(result.evaluations)} of {cfg.budget}"),
+        ("stopped because", result.stop_reason),
+        ("best regret", "-" if result.best_regret is None else f"{result.best_regret:.3f} deg"),
+        ("evaluations to tolerance", str(result.evaluations_to_target or "-")),
+    ]
+    if best is not None:
+        rows.append(("best twist", f"{best.outcome.twist_deg:.3f} deg (evaluation {best.idx + 1})"))
+        rows += [(f"  {k}", f"{v:.6g}") for k, v in best.recipe.items()]
+    rows += [("wall time", f"{result.wall_s:.1f} s"), ("report", str(report))]
+    width = max(len(k) for k, _ in rows)
+    print()
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")

@@ -1,0 +1,35 @@
+"""Execution engines: run a :class:`Task` (command line + run directory + resources) and
+return a ``Future[TaskResult]``.
+
+``local`` (default: subprocesses on this host), ``mpi`` (an mpi4py.futures pool under
+mpiexec) and ``flux`` (flux.job.FluxExecutor inside a Flux instance).  The mpi and flux
+engines import their heavy dependencies only when built.  See docs/engines.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vdwgym.engines.base import Engine, Resources, Task, TaskResult
+from vdwgym.errors import ValidationError
+
+__all__ = ["ENGINES", "Engine", "Resources", "Task", "TaskResult", "make_engine"]
+
+ENGINES = ("local", "mpi", "flux")
+
+
+def make_engine(name: str = "local", **options: Any) -> Engine:
+    """Build an engine by name; ``options`` go to its constructor."""
+    if name == "local":
+        from vdwgym.engines.local import LocalEngine
+
+        return LocalEngine(**options)
+    if name == "mpi":
+        from vdwgym.engines.mpi import MpiEngine
+
+        return MpiEngine(**options)
+    if name == "flux":
+        from vdwgym.engines.flux import FluxEngine
+
+        return FluxEngine(**options)
+    raise ValidationError("engine", f"one of {list(ENGINES)}", name)

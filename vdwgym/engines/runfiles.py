@@ -1,0 +1,67 @@
+"""Atomic JSON files and the ``task.json`` launch record of a run directory.
+
+``task.json`` (schema 1) is written by the engine right after launch and rewritten when the
+engine sees the task end::
+
+    {"schema": 1, "engine": "local", "job_id": "host:1234", "host": "host",
+     "pid": 1234, "pgid": 1234, "proc_start": 56789, "started": 1732480000.1,
+     "time_limit_s": 600.0, "command": [...],
+     "ended": 1732480100.2, "returncode": 0, "signal": null, "timed_out": false,
+     "cancelled": false}
+
+``pid``/``pgid``/``proc_start`` (the process start time in clock ticks, from
+``/proc/PID/stat``, guarding against pid reuse) are set by the process-based engines,
+``job_id`` by every engine; the fields from ``ended`` on are absent while the task runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["TASK_FILE", "read_json", "read_task_record", "update_task_record",
+           "write_json_atomic"]
+
+TASK_FILE = "task.json"
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` atomically: a temporary file in the same folder,
+    flushed and fsynced, then ``os.replace`` (readers see the old file or the whole new one)."""
+    path = Path(path)
+    text = json.dumps(data, indent=1, allow_nan=False)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_json(path: Path) -> Any | None:
+    """The JSON content of ``path``, or ``None`` if it is missing or not valid JSON."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def read_task_record(run_dir: Path) -> dict[str, Any] | None:
+    """``run_dir/task.json`` as a dict, or ``None`` when missing or unreadable."""
+    data = read_json(Path(run_dir) / TASK_FILE)
+    return data if isinstance(data, dict) and data.get("schema") == 1 else None
+
+
+def update_task_record(run_dir: Path, **fields: Any) -> dict[str, Any]:
+    """Merge ``fields`` into ``run_dir/task.json`` (created when missing), atomically."""
+    record = read_task_record(run_dir) or {"schema": 1}
+    record.update(fields)
+    write_json_atomic(Path(run_dir) / TASK_FILE, record)
+    return record

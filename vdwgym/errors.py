@@ -1,0 +1,63 @@
+"""The one exception hierarchy of vdwgym.
+
+Every error raised on purpose by vdwgym derives from :class:`VdwgymError`, so a caller can
+catch the whole family with one ``except``.  Input errors also derive from ``ValueError``
+so code written against the standard library keeps working.
+"""
+
+from __future__ import annotations
+
+
+class VdwgymError(Exception):
+    """Base class of every error vdwgym raises on purpose."""
+
+
+class ValidationError(VdwgymError, ValueError):
+    """Bad input: names the field, the bound it broke and the value it got.
+
+    Attributes
+    ----------
+    field:
+        Name of the offending field (``"temperature_K"``, ``"params.json:seed"``, ...).
+    bound:
+        Human-readable statement of the bound, e.g. ``"[1300, 3200] K"`` or ``"finite"``.
+    value:
+        The value that was refused (as given).
+    """
+
+    def __init__(self, field: str, bound: str, value: object, hint: str = "") -> None:
+        self.field = field
+        self.bound = bound
+        self.value = value
+        msg = f"{field}: expected {bound}, got {value!r}"
+        if hint:
+            msg += f" ({hint})"
+        super().__init__(msg)
+
+
+class ConfigError(VdwgymError, ValueError):
+    """A configuration file or option is inconsistent or unreadable."""
+
+
+class BackendError(VdwgymError):
+    """A backend could not evaluate a recipe for an infrastructure reason."""
+
+
+class EngineError(VdwgymError):
+    """An execution engine could not launch, track or cancel a task."""
+
+
+class WorkerError(VdwgymError):
+    """A worker task ended without a valid result.json."""
+
+
+class StoreError(VdwgymError):
+    """The campaign store is missing, corrupt or belongs to another campaign."""
+
+
+class AnalysisError(VdwgymError, ValueError):
+    """A structure could not be read or analysed (names file and line where it can)."""
+
+
+class BudgetExhausted(VdwgymError):
+    """A submission would exceed the campaign's evaluation budget."""

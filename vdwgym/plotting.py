@@ -1,0 +1,109 @@
+"""Plots of campaigns (matplotlib, Agg backend; imported only where a figure is drawn)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from vdwgym.lab import Evaluation
+from vdwgym.space import ParameterSpace
+
+__all__ = ["plot_regret", "plot_recipes"]
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def regret_trace(evaluations: Sequence[Evaluation], target_deg: float) -> np.ndarray:
+    """Regret per evaluation in index order (NaN where no usable twist)."""
+    out = []
+    for e in sorted(evaluations, key=lambda e: e.idx):
+        r = e.outcome.regret(target_deg) if e.outcome is not None else None
+        out.append(np.nan if r is None else r)
+    return np.array(out, dtype=np.float64)
+
+
+def cumulative_min(x: np.ndarray) -> np.ndarray:
+    """Running minimum ignoring NaN (NaN until the first finite value)."""
+    filled = np.where(np.isfinite(x), x, np.inf)
+    out = np.minimum.accumulate(filled)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def plot_regret(evaluations: Sequence[Evaluation], target_deg: float, path: str | Path,
+                title: str = "", tolerance_deg: float | None = None) -> Path:
+    """Regret per evaluation (dots, coloured by source) with its cumulative minimum (line),
+    on a log scale, in the style of the paper's Figures 3a and 5a."""
+    plt = _pyplot()
+    reg = regret_trace(evaluations, target_deg)
+    idx = np.arange(1, len(reg) + 1)
+    src = np.array([e.source for e in sorted(evaluations, key=lambda e: e.idx)])
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=120)
+    floor = 1e-3
+    for s, colour in (("init", "0.6"), ("agent", "tab:blue"), ("user", "tab:green")):
+        m = (src == s) & np.isfinite(reg)
+        if m.any():
+            ax.scatter(idx[m], np.maximum(reg[m], floor), s=14, color=colour,
+                       label="initial design" if s == "init" else s)
+    failed = ~np.isfinite(reg)
+    if failed.any():
+        ax.scatter(idx[failed], np.full(failed.sum(), 30.0), marker="x", color="tab:red",
+                   s=18, label="no twist (failed / amorphous)")
+    ax.step(idx, np.maximum(cumulative_min(reg), floor), where="post", color="k", lw=1.5,
+            label="cumulative minimum")
+    if tolerance_deg:
+        ax.axhline(tolerance_deg, ls="--", color="tab:green", lw=1, label=f"tolerance {tolerance_deg:g} deg")
+    ax.set_yscale("log")
+    ax.set_xlabel("evaluation")
+    ax.set_ylabel("regret |twist - target| (deg)")
+    ax.set_title(title or f"target {target_deg:g} deg")
+    ax.legend(fontsize=7, loc="lower left", framealpha=0.8)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_recipes(evaluations: Sequence[Evaluation], space: ParameterSpace, path: str | Path,
+                 target_deg: float | None = None) -> Path:
+    """The sampled recipes in pairwise projections, coloured by measured twist (deg);
+    evaluations without a twist are grey crosses; the best one is circled."""
+    plt = _pyplot()
+    evs = [e for e in evaluations if e.outcome is not None]
+    X = space.to_array([e.recipe for e in evs]) if evs else np.zeros((0, space.d))
+    tw = np.array([e.outcome.twist_deg if e.outcome.ok else np.nan for e in evs], dtype=float)
+    scale = [1.0 if d.unit == "K" else 100.0 for d in space.dimensions]
+    labels = [f"{d.name.removesuffix('_K').replace('_', ' ')} ({'K' if d.unit == 'K' else '%'})"
+              for d in space.dimensions]
+    pairs = [(i, j) for i in range(space.d) for j in range(i + 1, space.d)]
+    fig, axes = plt.subplots(1, len(pairs), figsize=(3.6 * len(pairs) + 1.0, 3.4), dpi=110,
+                             squeeze=False, constrained_layout=True)
+    best = None
+    if target_deg is not None and np.isfinite(tw).any():
+        best = int(np.nanargmin(np.abs(tw - target_deg)))
+    sc = None
+    for ax, (i, j) in zip(axes[0], pairs, strict=True):
+        ok = np.isfinite(tw)
+        sc = ax.scatter(X[ok, i] * scale[i], X[ok, j] * scale[j], c=tw[ok], cmap="viridis",
+                        vmin=0, vmax=30, s=16)
+        ax.scatter(X[~ok, i] * scale[i], X[~ok, j] * scale[j], marker="x", color="0.5", s=16)
+        if best is not None:
+            ax.scatter([X[best, i] * scale[i]], [X[best, j] * scale[j]], s=120, facecolors="none",
+                       edgecolors="tab:red", lw=1.5)
+        ax.set_xlabel(labels[i])
+        ax.set_ylabel(labels[j])
+    if sc is not None:
+        fig.colorbar(sc, ax=axes[0].tolist(), label="twist (deg)")
+    path = Path(path)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

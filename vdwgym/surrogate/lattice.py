@@ -1,0 +1,93 @@
+"""Geometry of commensurate hexagonal layers in a periodic box.
+
+Conventions (as in :mod:`vdwgym.strain`): lattices and boxes are ``2 x 2`` arrays whose
+rows are the in-plane vectors, in Angstrom; stacks of them are ``k x 2 x 2``.
+
+A layer periodic in the box ``B`` (rows ``L1, L2``) has a lattice ``T`` with
+``B = M T`` for an integer ``M`` and ``N = |det M|`` sites.  Its reciprocal lattice is an
+index-``N`` sublattice of the box's reciprocal lattice; those sublattices are exactly the
+row Hermite normal forms ``H = [[p, q], [0, r]]`` (``p r = N``, ``0 <= q < r``) acting on
+the box's reciprocal rows, which gives ``T = H^-T B`` and ``M = H^T``.  There are
+``sigma(N)`` (the sum of the divisors of ``N``) of them for each ``N``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "hexagonal_box",
+    "hermite_forms",
+    "gauss_reduce",
+    "orientation_deg",
+    "TRIANGULAR_UNIT",
+]
+
+#: Rows of the unit triangular lattice (``a = 1``): ``a1 = (1, 0)``, ``a2 = (1/2, sqrt(3)/2)``.
+TRIANGULAR_UNIT = np.array([[1.0, 0.0], [0.5, np.sqrt(3.0) / 2.0]])
+
+
+def hexagonal_box(nx: int, ny: int, a: float) -> np.ndarray:
+    """The ``2 x 2`` rhombic (LAMMPS triclinic) box of ``nx x ny`` hexagonal cells of lattice
+    constant ``a`` (Angstrom): rows ``(nx a, 0)`` and ``(ny a / 2, ny a sqrt(3) / 2)``, so
+    ``lx = nx a``, ``xy = ny a / 2``, ``ly = ny a sqrt(3) / 2``."""
+    return np.array([[nx, 0.0], [0.0, ny]]) @ (a * TRIANGULAR_UNIT)
+
+
+def hermite_forms(n_min: int, n_max: int) -> tuple[np.ndarray, np.ndarray]:
+    """All row Hermite normal forms ``[[p, q], [0, r]]`` with ``p r = N``, ``0 <= q < r``,
+    for ``n_min <= N <= n_max``.
+
+    Returns ``(H, N)``: ``H`` is ``k x 2 x 2`` int64 and ``N`` the length-``k`` site counts.
+    """
+    forms: list[tuple[int, int, int]] = []
+    sites: list[int] = []
+    for n in range(int(n_min), int(n_max) + 1):
+        for p in range(1, n + 1):
+            if n % p:
+                continue
+            r = n // p
+            forms.extend((p, q, r) for q in range(r))
+            sites.extend([n] * r)
+    f = np.array(forms, dtype=np.int64).reshape(-1, 3)
+    H = np.zeros((len(f), 2, 2), dtype=np.int64)
+    H[:, 0, 0], H[:, 0, 1], H[:, 1, 1] = f[:, 0], f[:, 1], f[:, 2]
+    return H, np.array(sites, dtype=np.int64)
+
+
+def gauss_reduce(T: np.ndarray, max_iter: int = 200) -> np.ndarray:
+    """Lagrange-Gauss reduction of a stack of 2D lattice bases (``k x 2 x 2``, rows are
+    the vectors).  Returns the reduced bases, with ``|b1| <= |b2|``, ``|b1.b2| <= |b1|^2 / 2``
+    and ``b1.b2 >= 0`` (angle in [60, 90] deg: the basis that maps onto the triangular
+    ``a1, a2`` pair)."""
+    R = np.array(T, dtype=np.float64, copy=True)
+    for _ in range(max_iter):
+        n1 = np.einsum("ki,ki->k", R[:, 0], R[:, 0])
+        n2 = np.einsum("ki,ki->k", R[:, 1], R[:, 1])
+        swap = n2 < n1
+        R[swap] = R[swap][:, ::-1]
+        n1 = np.einsum("ki,ki->k", R[:, 0], R[:, 0])
+        m = np.rint(np.einsum("ki,ki->k", R[:, 0], R[:, 1]) / n1)
+        if not m.any():
+            break
+        R[:, 1] -= m[:, None] * R[:, 0]
+    negative = np.einsum("ki,ki->k", R[:, 0], R[:, 1]) < 0
+    R[negative, 1] *= -1.0
+    return R
+
+
+def orientation_deg(T: np.ndarray) -> np.ndarray:
+    """Orientation in degrees, in ``(-30, 30]``, of near-triangular lattices ``T``
+    (``k x 2 x 2`` reduced bases as from :func:`gauss_reduce`).
+
+    Measured as the structure-factor analysis does: the six first-shell reciprocal
+    vectors ``+-k1, +-k2, +-(k1 + k2)``, their six-fold circular mean angle, minus 30 deg
+    (a real-space ``a1`` along x gives 0).  Returns a length-``k`` array.
+    """
+    K = np.linalg.inv(T).transpose(0, 2, 1)
+    shell = (K[:, 0], K[:, 1], K[:, 0] + K[:, 1])
+    z = np.zeros(len(K), dtype=np.complex128)
+    for v in shell:
+        w = v[:, 0] + 1j * v[:, 1]
+        z += (w / np.abs(w)) ** 6
+    return np.degrees(np.angle(-z)) / 6.0
