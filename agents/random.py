@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,10 @@ class RandomAgent(Agent):
         if self._drawn:
             sobol.fast_forward(self._drawn)
         self._drawn += n
-        return sobol.random(n)
+        with warnings.catch_warnings():
+            # batches of any size are wanted here; balance over powers of 2 is not needed
+            warnings.filterwarnings("ignore", message="The balance properties of Sobol")
+            return sobol.random(n)
 
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "sobol_seed": self._sobol_seed, "drawn": self._drawn}

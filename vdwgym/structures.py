@@ -134,7 +134,9 @@ class Structure:
         """Copy with in-plane fractional coordinates wrapped to ``[0, 1)`` (z untouched)."""
         out = self.copy()
         f = out.fractional()
-        f[:, :2] -= np.floor(f[:, :2])
+        g = f[:, :2] - np.floor(f[:, :2])
+        g[(np.abs(g) < 1e-12) | (np.abs(g - 1.0) < 1e-12)] = 0.0
+        f[:, :2] = g
         out.positions = f @ out.cell
         return out
 

@@ -105,10 +105,11 @@ def _simulate_runtime(seconds: float, interval: float, progress: Callable[[dict]
 
 
 def run(recipe: Recipe, seed: int, options: dict, run_dir: Path,
-        progress: Callable[[dict], None]) -> Outcome:
-    """Evaluate ``recipe`` with ``seed`` on the surrogate (see module docstring)."""
+        progress: Callable[[dict], None]) -> Outcome | None:
+    """Evaluate ``recipe`` with ``seed`` on the surrogate (see module docstring).  Under an
+    MPI launcher every rank sleeps and injects faults, only rank 0 answers (others: None)."""
     from vdwgym.surrogate import CommensurateSurrogate, SurrogateConfig
-    from vdwgym.worker import write_result
+    from vdwgym.worker import launcher_rank, write_result
 
     t0 = time.perf_counter()
     options = check_options(options)
@@ -123,6 +124,8 @@ def run(recipe: Recipe, seed: int, options: dict, run_dir: Path,
         raise InjectedFault(options["fail"])
     if options.get("kill_signal") is not None:
         os.kill(os.getpid(), options["kill_signal"])
+    if launcher_rank() != 0:
+        return None
     config = SurrogateConfig(**options.get("model", {}))
     res = CommensurateSurrogate(config).evaluate(
         np.array([[recipe[n] for n in DRIVERS]]), np.array([seed], dtype=np.uint64))

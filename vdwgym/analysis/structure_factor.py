@@ -24,8 +24,9 @@ layer about ``4 / N`` (0.03 for 144 Mo).
 
 ``refine``: a layer that is not periodic in the box (an incommensurate grain) has its peaks
 between grid points.  The peak positions are then refined by a shrinking local search of
-the continuous ``s(G)``; the refined peaks are used only if they are ``REFINE_GAIN`` times
-stronger than the grid peaks (``"auto"``), so a periodic layer keeps its exact grid peaks.
+the continuous ``s(G)``; with ``"auto"`` this is tried only when the grid peaks are weaker
+than ``REFINE_BELOW`` and the refined peaks are used only if they are ``REFINE_GAIN`` times
+stronger than the grid peaks, so a periodic layer keeps its exact grid peaks.
 ``commensurate`` in the result says which was used, and ``lattice_matrix`` (integer ``M``
 with ``box_rows = M @ layer_rows``, in-plane) is given only for commensurate layers.
 """
@@ -40,6 +41,7 @@ import numpy as np
 __all__ = [
     "PEAK_SN_NOISE",
     "PEAK_SN_THRESHOLD",
+    "REFINE_BELOW",
     "REFINE_GAIN",
     "SFOrientation",
     "polar_angle_deg",
@@ -50,6 +52,7 @@ __all__ = [
 PEAK_SN_THRESHOLD = 0.2
 PEAK_SN_NOISE = 8.0
 REFINE_GAIN = 1.5
+REFINE_BELOW = 0.8
 _REF_RECIP = np.array([[math.cos(math.pi / 6), math.sin(math.pi / 6)], [0.0, 1.0]])
 
 
@@ -120,16 +123,22 @@ def _candidates(cell2: np.ndarray, g0: float, window: float) -> tuple[np.ndarray
     hk = np.column_stack([h.ravel(), k.ravel()])
     G = hk @ B
     r = np.linalg.norm(G, axis=1)
-    keep = (r >= g0 * (1 - window)) & (r <= gmax)
+    half = (G[:, 1] > 1e-12) | ((np.abs(G[:, 1]) <= 1e-12) & (G[:, 0] > 0))
+    keep = (r >= g0 * (1 - window)) & (r <= gmax) & half
     return hk[keep], G[keep]
 
 
-def _refine_peak(xy: np.ndarray, G: np.ndarray, step: float, rounds: int = 12) -> np.ndarray:
-    offs = np.array([[i, j] for i in (-1, 0, 1) for j in (-1, 0, 1)], dtype=float)
-    g = G.copy()
+_OFFSETS = np.array([[i, j] for i in (-1, 0, 1) for j in (-1, 0, 1)], dtype=float)
+
+
+def _refine_peaks(xy: np.ndarray, G: np.ndarray, step: float, rounds: int = 10) -> np.ndarray:
+    """Shrinking 3 x 3 local search of the maximum of the continuous ``s(G)`` around each
+    row of ``G`` (``(P, 2)``); returns the refined ``(P, 2)``."""
+    g = np.array(G, dtype=np.float64)
     for _ in range(rounds):
-        cand = g + step * offs
-        g = cand[int(np.argmax(structure_factor(xy, cand)))]
+        cand = (g[:, None, :] + step * _OFFSETS[None]).reshape(-1, 2)
+        sv = structure_factor(xy, cand).reshape(len(g), len(_OFFSETS))
+        g = cand.reshape(len(g), len(_OFFSETS), 2)[np.arange(len(g)), np.argmax(sv, axis=1)]
         step *= 0.6
     return g
 
@@ -163,16 +172,12 @@ def sf_orientation(xy: np.ndarray, cell: np.ndarray, a: float = 3.16, window: fl
     xy = np.asarray(xy, dtype=np.float64)[:, :2]
     cell2 = np.asarray(cell, dtype=np.float64)[:2, :2]
     g0 = 4 * math.pi / (math.sqrt(3) * a)
-    hk, G = _candidates(cell2, g0, window)
-    # S(G) = S(-G): evaluate on the half plane and mirror
-    half = (G[:, 1] > 0) | ((G[:, 1] == 0) & (G[:, 0] > 0))
-    s_half = structure_factor(xy, G[half])
-    s = np.empty(len(G))
-    s[half] = s_half
-    # mirror: index of -G
-    lookup = {tuple(v): i for i, v in enumerate(hk)}
-    neg = np.array([lookup[(-v[0], -v[1])] for v in hk])
-    s[~half] = s[neg[~half]]
+    hk_half, G_half = _candidates(cell2, g0, window)
+    # S(G) = S(-G): evaluate on half of the annulus, mirror for the full one
+    s_half = structure_factor(xy, G_half)
+    hk = np.concatenate([hk_half, -hk_half])
+    G = np.concatenate([G_half, -G_half])
+    s = np.concatenate([s_half, s_half])
     ia = int(np.argmax(s))
     ang = np.degrees(np.arctan2(G[:, 1], G[:, 0]))
     d = (ang - ang[ia] + 180.0) % 360.0 - 180.0
@@ -182,15 +187,12 @@ def sf_orientation(xy: np.ndarray, cell: np.ndarray, a: float = 3.16, window: fl
     ib = int(sel[np.argmax(s[sel])])
     Ga, Gb = G[ia], G[ib]
     hk_a, hk_b = hk[ia], hk[ib]
-    Gc = Gb - Ga
-    peaks = np.array([Ga, Gb, Gc])
+    peaks = np.array([Ga, Gb, Gb - Ga])
     peak_s = structure_factor(xy, peaks)
     commensurate = True
-    if refine:
+    if refine is True or (refine == "auto" and peak_s.mean() < REFINE_BELOW):
         B = 2 * np.pi * np.linalg.inv(cell2).T
-        step = 0.5 * min(np.linalg.norm(B, axis=1))
-        ra = _refine_peak(xy, Ga, step)
-        rb = _refine_peak(xy, Gb, step)
+        ra, rb = _refine_peaks(xy, peaks[:2], 0.5 * min(np.linalg.norm(B, axis=1)))
         rpeaks = np.array([ra, rb, rb - ra])
         rs = structure_factor(xy, rpeaks)
         if refine is True or rs.mean() > REFINE_GAIN * peak_s.mean():

@@ -158,8 +158,9 @@ def resolve_elements(types: np.ndarray | None, type_names: dict[int, str] | None
         raise ValidationError("types", "atom types or elements", None)
     names = DEFAULT_TYPE_NAMES if type_names is None else type_names
     t = np.asarray(types, dtype=np.int64)
+    uniq, inverse = np.unique(t, return_inverse=True)
     lut = {int(k): v for k, v in names.items()}
-    return np.array([lut.get(int(x), f"X{int(x)}") for x in t])
+    return np.array([lut.get(int(u), f"X{int(u)}") for u in uniq])[inverse.reshape(-1)]
 
 
 class TwistAnalyzer:

@@ -150,7 +150,8 @@ def supervise(task: Task, *, engine: str, should_cancel: Callable[[], bool],
     limit = task.resources.time_limit_s
     update_task_record(run_dir, engine=engine, job_id=f"{host}:{proc.pid}", host=host,
                        pid=proc.pid, pgid=proc.pid, proc_start=process_start_ticks(proc.pid),
-                       started=started, time_limit_s=limit, command=cmd)
+                       started=started, time_limit_s=limit, command=cmd,
+                       supervisor=f"{host}:{os.getpid()}")
     log.debug("started %s as pid %d in %s", cmd, proc.pid, run_dir)
     timed_out, cancelled = _wait(lambda: proc.poll() is not None, proc.pid,
                                  None if limit is None else started + limit,

@@ -5,13 +5,14 @@ engine sees the task end::
 
     {"schema": 1, "engine": "local", "job_id": "host:1234", "host": "host",
      "pid": 1234, "pgid": 1234, "proc_start": 56789, "started": 1732480000.1,
-     "time_limit_s": 600.0, "command": [...],
+     "time_limit_s": 600.0, "command": [...], "supervisor": "host:1200",
      "ended": 1732480100.2, "returncode": 0, "signal": null, "timed_out": false,
      "cancelled": false}
 
 ``pid``/``pgid``/``proc_start`` (the process start time in clock ticks, from
 ``/proc/PID/stat``, guarding against pid reuse) are set by the process-based engines,
-``job_id`` by every engine; the fields from ``ended`` on are absent while the task runs.
+``job_id`` by every engine; ``supervisor`` is the process that launched and watches the
+task (the controller, or an mpi pool worker); the fields from ``ended`` on are absent while the task runs.
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ class SurrogateConfig:
     thermal_expansion_per_K: float = 5e-6
     c11_N_per_m: float = 130.0
     c12_N_per_m: float = 32.0
-    site_cost_eV: float = 0.2
+    site_cost_eV: float = 0.1
     n_sites_min: int = 126
     n_sites_max: int = 170
     max_shape_strain: float = 0.08
@@ -158,6 +158,10 @@ class SurrogateConfig:
             v = float(getattr(self, name))
             if not (np.isfinite(v) and v >= 0):
                 raise ValidationError(name, "a finite number >= 0", getattr(self, name))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The constants as a JSON-able dict (``SurrogateConfig(**d)`` rebuilds it)."""
+        return asdict(self)
 
     @property
     def n_top(self) -> int:
@@ -364,6 +368,26 @@ class CommensurateSurrogate:
         """
         return self._rank(self._as_recipes(X), None)
 
+    def selection_probabilities(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """The Boltzmann selection law of ``n`` recipes over all ``k`` candidates.
+
+        Returns ``probability`` (``n x k``, rows sum to 1), ``lattice_twist_deg``
+        (``n x k``, each candidate's folded twist) and ``n_sites`` (``k``).  For analysis
+        and plots; :meth:`evaluate` draws from exactly this law.
+        """
+        X = self._as_recipes(X)
+        boxes = self.deformed_boxes(X)
+        a0 = self.config.lattice_constant(X[:, 0])
+        E = self._energies(_box_metric(boxes), a0)
+        kT = K_B_EV * self.config.selection_temperature_scale * X[:, 0]
+        w = np.exp(-(E - E.min(axis=1, keepdims=True)) / kT[:, None])
+        k = self.n_candidates
+        lattices = (self._cand.to_lattice[None] @ boxes[:, None]).reshape(-1, 2, 2)
+        top = orientation_deg(lattices).reshape(-1, k)
+        twist = _fold(top - self._bottom_orientation(boxes)[:, None])
+        return {"probability": w / w.sum(axis=1, keepdims=True), "lattice_twist_deg": twist,
+                "n_sites": self._cand.n_sites.copy()}
+
     def landscape(self, temperature_K: np.ndarray, lattice_strain: np.ndarray,
                   shear_strain: float | np.ndarray) -> dict[str, np.ndarray]:
         """Ground-state twist on a grid, for plots: the three inputs are broadcast together
@@ -396,6 +420,11 @@ class CommensurateSurrogate:
             raise ValidationError("X", "finite values, temperature_K > 0", arr.tolist())
         return arr
 
+    def _bottom_orientation(self, boxes: np.ndarray) -> np.ndarray:
+        """Orientation (deg) of the bottom layer, which deforms with the ``n`` boxes."""
+        cells = np.diag([1.0 / self.config.nx, 1.0 / self.config.ny])
+        return orientation_deg(gauss_reduce(cells @ boxes))
+
     def _energies(self, P: np.ndarray, a0: np.ndarray) -> np.ndarray:
         """Energies (eV), ``m x k``, of every candidate for ``m`` recipes with box metric
         ``P = (P11, P12, P22)`` (``m x 3``, A^2) and natural lattice constants ``a0`` (m,)."""
@@ -413,9 +442,7 @@ class CommensurateSurrogate:
         cfg = self.config
         n = len(X)
         boxes = self.deformed_boxes(X)
-        P = np.stack([np.einsum("ni,ni->n", boxes[:, 0], boxes[:, 0]),
-                      np.einsum("ni,ni->n", boxes[:, 0], boxes[:, 1]),
-                      np.einsum("ni,ni->n", boxes[:, 1], boxes[:, 1])], axis=1)
+        P = _box_metric(boxes)
         a0 = cfg.lattice_constant(X[:, 0])
         kT = K_B_EV * cfg.selection_temperature_scale * X[:, 0]
         idx = np.zeros(n, dtype=np.int64)
@@ -447,9 +474,7 @@ class CommensurateSurrogate:
         elastic = W * a0 * a0 * self._area_ev[idx]
         strain = 0.5 * np.sqrt((x * x + y * y + 2.0 * z * z) / 2.0)
         lattices = cand.to_lattice[idx] @ boxes
-        cells = np.diag([1.0 / self.config.nx, 1.0 / self.config.ny])
-        bottom = gauss_reduce(cells @ boxes)
-        twist = _fold(orientation_deg(lattices) - orientation_deg(bottom))
+        twist = _fold(orientation_deg(lattices) - self._bottom_orientation(boxes))
         energy = elastic + self._site_ev[idx]
         return {
             "lattice_twist_deg": twist,
@@ -461,6 +486,13 @@ class CommensurateSurrogate:
             "excess_energy": np.maximum(energy - e_min, 0.0),
             "lattice_constant_A": a0,
         }
+
+
+def _box_metric(boxes: np.ndarray) -> np.ndarray:
+    """``n x 3`` components ``(P11, P12, P22)`` of ``B B^T`` for ``n x 2 x 2`` boxes, A^2."""
+    return np.stack([np.einsum("ni,ni->n", boxes[:, 0], boxes[:, 0]),
+                     np.einsum("ni,ni->n", boxes[:, 0], boxes[:, 1]),
+                     np.einsum("ni,ni->n", boxes[:, 1], boxes[:, 1])], axis=1)
 
 
 def _fold(theta_deg: np.ndarray) -> np.ndarray:

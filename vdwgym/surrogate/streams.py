@@ -24,28 +24,29 @@ _2POW53 = float(2**53)
 
 
 def as_seeds(seeds: Sequence[int] | np.ndarray, n: int) -> np.ndarray:
-    """Validate ``seeds`` as a length-``n`` array of integers in ``[0, 2**64)``; uint64."""
-    try:
-        raw = np.asarray(seeds)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError("seeds", f"{n} integers in [0, 2**64)", seeds) from exc
-    if raw.shape != (n,):
-        raise ValidationError("seeds", f"shape ({n},), one seed per recipe", raw.shape)
-    if raw.dtype == object:
-        values = [int(s) for s in raw.tolist()]
-        bad = [s for s in values if not 0 <= s < 2**64]
-        if bad:
-            raise ValidationError("seeds", "integers in [0, 2**64)", bad[0])
-        return np.array(values, dtype=np.uint64)
-    if raw.dtype.kind == "u":
-        return raw.astype(np.uint64)
-    if raw.dtype.kind == "i":
-        if (raw < 0).any():
-            raise ValidationError("seeds", "integers in [0, 2**64)", int(raw[raw < 0][0]))
-        return raw.astype(np.uint64)
-    if n == 0 and raw.dtype.kind == "f":
-        return np.zeros(0, dtype=np.uint64)
-    raise ValidationError("seeds", "integers in [0, 2**64)", raw.dtype.name)
+    """Validate ``seeds`` as ``n`` integers in ``[0, 2**64)``; returns a uint64 array.
+
+    Accepts an integer numpy array or a sequence of Python/numpy integers (bools, floats
+    and out-of-range values are refused with a :class:`ValidationError`)."""
+    if isinstance(seeds, np.ndarray):
+        if seeds.shape != (n,):
+            raise ValidationError("seeds", f"shape ({n},), one seed per recipe", seeds.shape)
+        if seeds.dtype.kind == "u":
+            return seeds.astype(np.uint64)
+        if seeds.dtype.kind == "i":
+            if (seeds < 0).any():
+                raise ValidationError("seeds", "integers in [0, 2**64)", int(seeds[seeds < 0][0]))
+            return seeds.astype(np.uint64)
+        if seeds.dtype != object:
+            raise ValidationError("seeds", "integers in [0, 2**64)", seeds.dtype.name)
+    values = list(seeds)
+    if len(values) != n:
+        raise ValidationError("seeds", f"{n} seeds, one per recipe", len(values))
+    for s in values:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) \
+                or not 0 <= int(s) < 2**64:
+            raise ValidationError("seeds", "integers in [0, 2**64)", s)
+    return np.array([int(s) for s in values], dtype=np.uint64)
 
 
 def _splitmix64(seeds: np.ndarray, stream: int) -> np.ndarray:

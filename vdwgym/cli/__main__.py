@@ -1,0 +1,5 @@
+import sys
+
+from vdwgym.cli import main
+
+sys.exit(main())

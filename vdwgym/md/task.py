@@ -1,0 +1,257 @@
+"""The worker task of kind ``"lammps"``: one recipe through the recrystallization protocol.
+
+``run(recipe, seed, options, run_dir, progress)`` is the worker protocol's entry point
+(``python -m vdwgym.worker RUN_DIR`` dispatches ``"lammps"`` here).  It drives LAMMPS
+through its Python module, on every MPI rank of the job (``mpiexec -n k``), and every
+``analysis_every_steps`` steps analyses the current frame with
+:func:`vdwgym.analysis.analyze_frame` on rank 0, calling ``progress(line)`` with::
+
+    {"step", "time_ps", "stage", "temperature_K", "pe_eV", "twist_deg", "crystalline",
+     "crystallinity": [peak S/N of each layer, bottom first], "mean_abs_psi6": [...],
+     "order": pair order per atom, "natoms"}
+
+(``twist_deg`` is None unless both layers are crystalline).  Rank 0 writes ``log.lammps``
+and ``final.dump`` (LAMMPS ``dump custom``: id type x y z, readable by
+``vdwgym analyze``) in ``run_dir``; other ranks return None.
+
+Options (all optional; refused before LAMMPS starts when wrong, see :func:`parse_options`):
+
+==================  =========================================================  ==========
+option              meaning                                                    default
+==================  =========================================================  ==========
+preset              ``paper``, ``quick`` or ``smoke`` (:mod:`.protocol`)        ``quick``
+overrides           dotted protocol fields, ``{"quench.time_ps": 100}``        ``{}``
+potential           registry name (:mod:`.potentials`)                         ``rebomos``
+potential_options   factory options, e.g. ``{"ffield": "/path/ffield"}``       ``{}``
+nx, ny              bilayer size (``system.nx``/``ny``)                        preset
+analysis_every      steps between analyses (``analysis_every_steps``)          preset
+analysis_method     ``sf``, ``psi6``, ``histogram`` or ``chain``               ``sf``
+amorphous_cache     directory of cached amorphous starts                       see below
+amorphous_seed      seed of the amorphous start (shared by all recipes)        ``0``
+==================  =========================================================  ==========
+
+The amorphous start (amorphize + equilibrate) depends on the potential, the system, the
+walls, those two stages and ``amorphous_seed``, not on the recipe: it is computed once and
+kept in ``amorphous_cache`` (default ``<run_dir>/../amorphous_cache``) under a hash of
+those inputs, written atomically (temporary file, then rename), as in the paper, where one
+amorphous sample served every recipe.  Velocity and thermostat seeds of the recipe stages
+are derived from the evaluation ``seed``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vdwgym.errors import ValidationError
+from vdwgym.md.potentials import (
+    Potential,
+    quote_path,
+    require_melting,
+    resolve_potential,
+)
+from vdwgym.md.protocol import Protocol, make_protocol
+from vdwgym.outcome import Outcome, Status
+from vdwgym.space import Recipe
+
+__all__ = ["TaskConfig", "parse_options", "run", "check_recipe", "lammps_seed"]
+
+log = logging.getLogger(__name__)
+
+OPTION_NAMES = ("preset", "overrides", "potential", "potential_options", "nx", "ny",
+                "analysis_every", "analysis_method", "amorphous_cache", "amorphous_seed")
+ANALYSIS_METHODS = ("sf", "psi6", "histogram", "chain")
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """Validated options of one task (see the module docstring)."""
+
+    protocol: Protocol
+    potential: Potential
+    analysis_method: str
+    amorphous_cache: Path | None
+    amorphous_seed: int
+
+    @property
+    def lattice_constant(self) -> float:
+        """Lattice constant of the built bilayer, A."""
+        return self.protocol.system.a or self.potential.a
+
+    @property
+    def layer_spacing(self) -> float:
+        """Mo-Mo interlayer distance of the built bilayer, A."""
+        return self.protocol.system.layer_spacing or self.potential.layer_spacing
+
+
+def parse_options(options: Mapping[str, Any] | None) -> TaskConfig:
+    """Validate task options; raises :class:`ValidationError` (field, bound, value) for an
+    unknown option, a bad value, a missing or unreadable potential file, or a potential
+    that cannot melt the top layer."""
+    opts = dict(options or {})
+    unknown = sorted(set(opts) - set(OPTION_NAMES))
+    if unknown:
+        raise ValidationError(f"options.{unknown[0]}", f"one of {list(OPTION_NAMES)}",
+                              opts[unknown[0]], "unknown option")
+    overrides = opts.get("overrides") or {}
+    if not isinstance(overrides, Mapping):
+        raise ValidationError("options.overrides", "a mapping of dotted protocol fields",
+                              overrides)
+    overrides = dict(overrides)
+    for short, full in (("nx", "system.nx"), ("ny", "system.ny"),
+                        ("analysis_every", "analysis_every_steps")):
+        if opts.get(short) is not None:
+            overrides[full] = opts[short]
+    preset = opts.get("preset", "quick")
+    if not isinstance(preset, str):
+        raise ValidationError("options.preset", "a preset name", preset)
+    protocol = make_protocol(preset, overrides)
+
+    name = opts.get("potential", "rebomos")
+    pot_opts = opts.get("potential_options") or {}
+    if not isinstance(pot_opts, Mapping):
+        raise ValidationError("options.potential_options", "a mapping", pot_opts)
+    potential = resolve_potential(str(name), **dict(pot_opts))
+    require_melting(potential)
+    potential.check_files()
+
+    method = opts.get("analysis_method", "sf")
+    if method not in ANALYSIS_METHODS:
+        raise ValidationError("options.analysis_method", f"one of {ANALYSIS_METHODS}", method)
+    cache = opts.get("amorphous_cache")
+    if cache is not None:
+        if not isinstance(cache, (str, os.PathLike)):
+            raise ValidationError("options.amorphous_cache", "a directory path", cache)
+        quote_path(Path(cache).resolve())
+    aseed = opts.get("amorphous_seed", 0)
+    if isinstance(aseed, bool) or not isinstance(aseed, (int, np.integer)) or aseed < 0:
+        raise ValidationError("options.amorphous_seed", "an integer >= 0", aseed)
+    return TaskConfig(protocol, potential, str(method),
+                      None if cache is None else Path(cache), int(aseed))
+
+
+def check_recipe(recipe: Mapping[str, float]) -> tuple[float, float, float]:
+    """``(temperature_K, lattice_strain, shear_strain)`` checked for physical sanity
+    (the campaign's bounds are the backend space's business): T in (0, 10000] K, lattice
+    strain in (-0.2, 0.3), shear strain in (-0.5, 0.5)."""
+    bounds = {"temperature_K": (0.0, 10000.0), "lattice_strain": (-0.2, 0.3),
+              "shear_strain": (-0.5, 0.5)}
+    values = []
+    for name, (lo, hi) in bounds.items():
+        if name not in recipe:
+            raise ValidationError(f"recipe.{name}", f"a number in ({lo:g}, {hi:g})", None,
+                                  "missing field")
+        v = recipe[name]
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(float(v)) or not lo < float(v) <= hi:
+            raise ValidationError(f"recipe.{name}", f"a number in ({lo:g}, {hi:g}]", v)
+        values.append(float(v))
+    return values[0], values[1], values[2]
+
+
+def lammps_seed(seed: int, purpose: int) -> int:
+    """A LAMMPS random seed in ``[1, 2**31 - 2]`` derived from ``(seed, purpose)``."""
+    state = np.random.SeedSequence([int(seed), int(purpose)]).generate_state(1)[0]
+    return int(state) % (2**31 - 2) + 1
+
+
+def amorphous_key(cfg: TaskConfig) -> str:
+    """Hash of everything the amorphous start depends on (potential and its file contents,
+    system, walls, time step, the amorphize and equilibrate stages, the seed)."""
+    p = cfg.protocol
+    files = []
+    for f in cfg.potential.files:
+        files.append(hashlib.sha256(Path(f).read_bytes()).hexdigest())
+    blob = json.dumps({
+        "potential": cfg.potential.to_dict() | {"files": files},
+        "a": cfg.lattice_constant, "layer_spacing": cfg.layer_spacing,
+        "system": p.to_dict()["system"], "walls": p.to_dict()["walls"],
+        "timestep_fs": p.timestep_fs, "amorphize": p.to_dict()["amorphize"],
+        "equilibrate": p.to_dict()["equilibrate"], "seed": cfg.amorphous_seed,
+    }, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def run(recipe: Recipe | Mapping[str, float], seed: int, options: Mapping[str, Any] | None,
+        run_dir: str | os.PathLike, progress: Callable[[dict], None] | None = None
+        ) -> Outcome | None:
+    """Run one evaluation (see the module docstring).  Returns the Outcome on MPI rank 0
+    and None on the other ranks.  Raises :class:`ValidationError` for bad input (before
+    LAMMPS starts) and :class:`WorkerError` when LAMMPS fails or loses atoms."""
+    t_start = time.perf_counter()
+    cfg = parse_options(options)
+    temperature, lattice_strain, shear_strain = check_recipe(recipe)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValidationError("seed", "an integer >= 0", seed)
+    run_dir = Path(run_dir).resolve()
+    quote_path(run_dir)
+    cache_dir = (cfg.amorphous_cache or run_dir.parent / "amorphous_cache").resolve()
+    quote_path(cache_dir)
+
+    from vdwgym.md.simulation import Simulation
+
+    sim = Simulation(cfg, run_dir, progress)
+    try:
+        start = sim.prepare_start(cache_dir)
+        box_before, box_after = sim.apply_recipe(lattice_strain, shear_strain)
+        sim.anneal(temperature, lammps_seed(seed, 1))
+        sim.quench(temperature, lammps_seed(seed, 2))
+        final = sim.finish()
+    finally:
+        sim.close()
+    if not sim.is_root:
+        return None
+    history = sim.history
+    crystalline = bool(final["crystalline"])
+    wall = time.perf_counter() - t_start
+    return Outcome(
+        status=Status.OK,
+        recipe=Recipe(dict(recipe)),
+        seed=int(seed),
+        twist_deg=final["twist_deg"] if crystalline else None,
+        order=final["order"]["per_atom"],
+        crystalline=crystalline,
+        wall_time_s=wall,
+        details={
+            "backend": "lammps",
+            "preset": cfg.protocol.name,
+            "protocol": cfg.protocol.to_dict(),
+            "potential": cfg.potential.to_dict(),
+            "shear_convention": cfg.protocol.shear_convention,
+            "box_before_recipe": box_before.tolist(),
+            "box_after_recipe": box_after.tolist(),
+            "amorphous_start": start,
+            "final_analysis": final,
+            "summary": summarize(history),
+            "timings": sim.timings | {"total_s": wall},
+            "natoms": sim.natoms,
+            "mpi_ranks": sim.nprocs,
+            "files": {"dump": "final.dump", "log": "log.lammps"},
+        },
+        history=history,
+        run_dir=str(run_dir),
+    )
+
+
+def summarize(history: list[dict]) -> dict[str, Any]:
+    """Short figures of a progress history: the first crystalline time after the recipe
+    (ps), the highest top-layer crystallinity and the last line's per-layer figures."""
+    post = [h for h in history if h["stage"] in ("anneal", "quench")]
+    first = next((h["time_ps"] for h in post if h["crystalline"]), None)
+    top = [h["crystallinity"][1] for h in post if len(h["crystallinity"]) > 1]
+    return {
+        "lines": len(history),
+        "first_crystalline_time_ps": first,
+        "max_top_crystallinity": max(top) if top else None,
+        "last": history[-1] if history else None,
+    }
