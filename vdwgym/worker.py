@@ -126,7 +126,10 @@ class Params:
 
 
 def _field(name: str, exc: ValidationError) -> ValidationError:
-    return ValidationError(f"{name}.{exc.field}", exc.bound, exc.value)
+    """``exc`` with its field prefixed by ``name`` (the hint, if any, kept)."""
+    plain = f"{exc.field}: expected {exc.bound}, got {exc.value!r}"
+    hint = str(exc)[len(plain):].strip()[1:-1]
+    return ValidationError(f"{name}.{exc.field}", exc.bound, exc.value, hint)
 
 
 def make_params(kind: str, key: str, attempt: int, recipe: Mapping[str, float], seed: int,

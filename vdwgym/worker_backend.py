@@ -55,7 +55,7 @@ from vdwgym.worker import (
     tail_progress,
 )
 
-__all__ = ["WorkerBackend"]
+__all__ = ["EvaluationFuture", "WorkerBackend"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,24 @@ class _Evaluation:
     unread: list[dict] = field(default_factory=list)
     cancel_requested: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class EvaluationFuture(Future):
+    """The future of one evaluation.  :meth:`cancel` asks the engine to stop the task; the
+    future then resolves to an Outcome with status ``cancelled`` (it never raises
+    :class:`~concurrent.futures.CancelledError`), so a cancelled evaluation is recorded
+    like any other."""
+
+    def __init__(self, backend: WorkerBackend, key: str) -> None:
+        super().__init__()
+        self._backend = backend
+        self._key = key
+        self.set_running_or_notify_cancel()
+
+    def cancel(self) -> bool:
+        """Request a stop; True when one was sent (the outcome will say ``cancelled``
+        unless the task finished first)."""
+        return self._backend.cancel(self._key)
 
 
 def _describe_exit(result: TaskResult | None) -> str:
@@ -155,8 +173,7 @@ class WorkerBackend(Backend):
         seed = check_seed(seed)
         key = f"k{uuid.uuid4().hex[:12]}" if key is None else key
         make_params(self.kind, key, 1, valid, seed, self.space, self.options, self.task_path)
-        fut: Future = Future()
-        fut.set_running_or_notify_cancel()
+        fut = EvaluationFuture(self, key)
         ev = _Evaluation(key, valid, seed, fut)
         with self._lock:
             if key in self._active and not self._active[key].future.done():
@@ -177,7 +194,7 @@ class WorkerBackend(Backend):
         if ev is None or ev.future.done() or ev.task is None:
             return False
         ev.cancel_requested = True
-        return self.engine.cancel(ev.task)
+        return self.engine.cancel(ev.task) or not ev.future.done()
 
     def poll_progress(self) -> dict[str, list[dict]]:
         """Progress lines written since the last call, per key (running evaluations, and
@@ -282,6 +299,8 @@ class WorkerBackend(Backend):
             self._conclude(ev, None, f"never started: {exc}")
             return
         engine_future.add_done_callback(lambda f: self._on_done(ev, f))
+        if ev.cancel_requested:  # asked while this attempt was being launched
+            self.engine.cancel(task)
 
     def _on_done(self, ev: _Evaluation, engine_future: Future) -> None:
         try:

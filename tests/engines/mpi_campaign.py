@@ -1,10 +1,13 @@
 """Run a small set of worker tasks through the mpi engine; run it as
 ``mpiexec -n 3 python -m mpi4py.futures tests/engines/mpi_campaign.py ROOT OUT.json``.
 
-Writes ``{"world_size": ..., "outcomes": {key: Outcome.to_dict()}}`` to OUT.json.
+Writes ``{"world_size", "outcomes": {key: Outcome.to_dict()}, "host", "controller_pid"}``
+to OUT.json.
 """
 
 import json
+import os
+import socket
 import sys
 from pathlib import Path
 
@@ -31,7 +34,8 @@ def main(root: Path, out: Path) -> None:
         futures[key] = backend.submit(recipe, 11, key=key)
     outcomes = {key: f.result(timeout=300).to_dict() for key, f in futures.items()}
     engine.shutdown()
-    summary = {"world_size": MPI.COMM_WORLD.Get_size(), "outcomes": outcomes}
+    summary = {"world_size": MPI.COMM_WORLD.Get_size(), "outcomes": outcomes,
+               "host": socket.gethostname(), "controller_pid": os.getpid()}
     out.write_text(json.dumps(summary))
 
 

@@ -264,3 +264,8 @@ def test_draws_follow_the_selection_law(model):
         p = law["probability"][0][np.abs(law["lattice_twist_deg"][0] - state) < 1e-3].sum()
         seen = np.mean(np.abs(r.lattice_twist_deg - state) < 1e-3)
         assert abs(seen - p) < 4 * np.sqrt(p * (1 - p) / n) + 1e-3, state
+
+
+def test_empty_batch(model):
+    r = model.evaluate(np.zeros((0, 3)), [])
+    assert len(r) == 0 and r.matrix.shape == (0, 2, 2)

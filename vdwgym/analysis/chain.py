@@ -58,14 +58,16 @@ class ChainWalk:
 
 def chain_walk(xy: np.ndarray, cell: np.ndarray, rng: np.random.Generator, a: float = 3.16,
                max_iterations: int = 30, shell: tuple[float, float] = (0.8, 1.25),
-               max_turn: float = 30.0) -> ChainWalk:
-    """Walk one layer (module docstring).  ``xy``: ``(N, 2)`` Mo positions, Angstrom."""
+               max_turn: float = 30.0, start: int | None = None) -> ChainWalk:
+    """Walk one layer (module docstring).  ``xy``: ``(N, 2)`` Mo positions, Angstrom;
+    ``start``: index of the first atom (default: drawn from ``rng``)."""
     xy = np.asarray(xy, dtype=np.float64)[:, :2]
     if len(xy) < 2:
         return ChainWalk(xy.copy(), float("nan"), float("nan"), 0)
     cell2 = reduce_cell2(np.asarray(cell, dtype=np.float64)[:2, :2])
     lo, hi = shell[0] * a, shell[1] * a
-    start = int(rng.integers(len(xy)))
+    if start is None:
+        start = int(rng.integers(len(xy)))
     center = xy[start].copy()     # wrapped position used for neighbour search
     pos = xy[start].copy()        # unwrapped position
     path = [pos.copy()]

@@ -8,8 +8,10 @@ ordered by z.  The boundary between them is the density minimum between the two 
 an uneven number of atoms per layer, debris between the layers or adatoms cannot move it.
 
 Each Mo atom is then assigned to the layer on its side of the boundary if it lies within
-``max_offset`` of that layer's Mo plane (the median z of the Mo atoms on that side within
-``max_offset`` of the density maximum); any other atom (S, ...) is assigned to the nearest
+``max(max_offset, 3 sigma)`` of that layer's Mo plane (``sigma`` = 1.4826 x the median
+absolute deviation of the layer's Mo z: a melted layer is thicker) (the median z of the Mo atoms on that side near
+the density maximum, iterated: within ``2 max_offset``, then twice within ``max_offset``,
+so that the broad density of a melted layer still gives its middle); any other atom (S, ...) is assigned to the nearest
 layer plane if it lies within ``s_height + s_tolerance`` of it.  Everything else is unassigned
 (label ``-1``): debris, adatoms, atoms that left the layers.
 """
@@ -107,19 +109,24 @@ def split_layers(z: np.ndarray, is_metal: np.ndarray, bandwidth: float = 0.3,
         boundary = float(grid[lo + int(np.argmin(dens[lo:hi + 1]))])
     else:
         boundary = None
-    planes = []
+    planes: list[float] = []
+    widths: list[float] = []
     for k, c in enumerate(centers):
         side = (zm < boundary) if (boundary is not None and k == 0) else \
             (zm >= boundary) if boundary is not None else np.ones(len(zm), bool)
-        near = side & (np.abs(zm - c) <= max_offset)
-        planes.append(float(np.median(zm[near])))
+        for width in (2 * max_offset, max_offset, max_offset):
+            near = side & (np.abs(zm - c) <= width)
+            c = float(np.median(zm[near]))
+        planes.append(c)
+        mad = float(np.median(np.abs(zm[near] - c)))
+        widths.append(max(max_offset, 3.0 * 1.4826 * mad))
     zp = np.array(planes)
     metal_idx = np.flatnonzero(is_metal)
     if boundary is None:
         side_label = np.zeros(len(zm), dtype=np.int64)
     else:
         side_label = (zm >= boundary).astype(np.int64)
-    ok = np.abs(zm - zp[side_label]) <= max_offset
+    ok = np.abs(zm - zp[side_label]) <= np.asarray(widths)[side_label]
     labels[metal_idx[ok]] = side_label[ok]
     other = np.flatnonzero(~is_metal)
     if len(other):

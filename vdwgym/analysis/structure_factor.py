@@ -113,19 +113,34 @@ def polar_angle_deg(F: np.ndarray) -> float:
     return math.degrees(math.atan2(F[1, 0] - F[0, 1], F[0, 0] + F[1, 1]))
 
 
-def _candidates(cell2: np.ndarray, g0: float, window: float) -> tuple[np.ndarray, np.ndarray]:
+def _annulus_sf(xy: np.ndarray, cell2: np.ndarray, g0: float,
+                window: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``s(G)`` on the box reciprocal points ``G = h b1 + k b2`` of one half plane
+    (``h > 0``, or ``h = 0`` and ``k > 0``) with ``|G|`` within ``window`` of ``g0``.
+
+    With ``u_j = exp(-i b1 . r_j)`` and ``v_j = exp(-i b2 . r_j)``, the amplitudes of the
+    whole ``(h, k)`` grid are one complex matrix product ``sum_j u_j^h v_j^k``.
+    Returns ``hk`` ``(M, 2)`` int, ``G`` ``(M, 2)`` and ``s`` ``(M,)``."""
     B = 2 * np.pi * np.linalg.inv(cell2).T  # rows b1, b2
     gmax = g0 * (1 + window)
     area = abs(np.linalg.det(B))
     hmax = int(np.ceil(gmax * np.linalg.norm(B[1]) / area)) + 1
     kmax = int(np.ceil(gmax * np.linalg.norm(B[0]) / area)) + 1
-    h, k = np.meshgrid(np.arange(-hmax, hmax + 1), np.arange(-kmax, kmax + 1), indexing="ij")
+    hs = np.arange(0, hmax + 1)
+    ks = np.arange(-kmax, kmax + 1)
+    h, k = np.meshgrid(hs, ks, indexing="ij")
     hk = np.column_stack([h.ravel(), k.ravel()])
     G = hk @ B
-    r = np.linalg.norm(G, axis=1)
-    half = (G[:, 1] > 1e-12) | ((np.abs(G[:, 1]) <= 1e-12) & (G[:, 0] > 0))
+    r = np.hypot(G[:, 0], G[:, 1])
+    half = (hk[:, 0] > 0) | ((hk[:, 0] == 0) & (hk[:, 1] > 0))
     keep = (r >= g0 * (1 - window)) & (r <= gmax) & half
-    return hk[keep], G[keep]
+    n = max(len(xy), 1)
+    p1 = xy @ B[0]
+    p2 = xy @ B[1]
+    U = np.exp(-1j * np.outer(hs, p1))
+    V = np.exp(-1j * np.outer(ks, p2))
+    amp = (U @ V.T).ravel()[keep]
+    return hk[keep], G[keep], (amp.real ** 2 + amp.imag ** 2) / (n * n)
 
 
 _OFFSETS = np.array([[i, j] for i in (-1, 0, 1) for j in (-1, 0, 1)], dtype=float)
@@ -172,9 +187,8 @@ def sf_orientation(xy: np.ndarray, cell: np.ndarray, a: float = 3.16, window: fl
     xy = np.asarray(xy, dtype=np.float64)[:, :2]
     cell2 = np.asarray(cell, dtype=np.float64)[:2, :2]
     g0 = 4 * math.pi / (math.sqrt(3) * a)
-    hk_half, G_half = _candidates(cell2, g0, window)
-    # S(G) = S(-G): evaluate on half of the annulus, mirror for the full one
-    s_half = structure_factor(xy, G_half)
+    hk_half, G_half, s_half = _annulus_sf(xy, cell2, g0, window)
+    # s(G) = s(-G): mirror the half annulus for the full one
     hk = np.concatenate([hk_half, -hk_half])
     G = np.concatenate([G_half, -G_half])
     s = np.concatenate([s_half, s_half])

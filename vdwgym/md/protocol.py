@@ -148,15 +148,18 @@ class AmorphizeStage:
 
 @dataclass(frozen=True)
 class EquilibrateStage:
-    """Whole bilayer at ``temperature_K``: Berendsen thermostat and, when ``pressure_bar``
-    is not ``None``, Berendsen barostat on x and y (coupled) at that pressure."""
+    """Whole bilayer at ``temperature_K`` with a Berendsen thermostat and, when
+    ``pressure_bar`` is not ``None``, a barostat on x and y (coupled) at that pressure.
+
+    The paper says "Berendsen NPT"; LAMMPS's Berendsen barostat (fix press/berendsen)
+    refuses triclinic boxes, so the barostat is fix nph (Nose-Hoover/MTK) with damping
+    ``barostat_damping_ps``, combined with fix temp/berendsen."""
 
     temperature_K: float = 300.0
     time_ps: float = 50.0
     pressure_bar: float | None = 1.01325
     thermostat_damping_ps: float = 0.1
     barostat_damping_ps: float = 1.0
-    bulk_modulus_bar: float = 1.0e6
 
     def validate(self) -> None:
         _positive("equilibrate.temperature_K", self.temperature_K)
@@ -165,7 +168,6 @@ class EquilibrateStage:
             _non_negative("equilibrate.pressure_bar", self.pressure_bar)
         _positive("equilibrate.thermostat_damping_ps", self.thermostat_damping_ps)
         _positive("equilibrate.barostat_damping_ps", self.barostat_damping_ps)
-        _positive("equilibrate.bulk_modulus_bar", self.bulk_modulus_bar)
 
 
 @dataclass(frozen=True)

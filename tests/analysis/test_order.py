@@ -1,0 +1,36 @@
+"""The paper's pair order parameter."""
+
+import numpy as np
+import pytest
+
+from vdwgym.analysis.order import pair_order
+from vdwgym.structures import amorphize_layer, mx2_bilayer
+
+
+def test_counts_mo_s_bonds_once():
+    s = mx2_bilayer(a=3.18)  # bond 2.411 A, safely inside [2.4, 2.6]
+    res = pair_order(s.positions, s.cell)
+    assert res.pairs == 6 * 288 and res.per_atom == pytest.approx(2.0)
+    assert res.n_atoms == 864 and res.window == (2.4, 2.6) and res.cutoff == 3.0
+
+
+def test_sheared_box_gives_the_same_count():
+    s = mx2_bilayer(a=3.18)
+    sh = s.deformed(0.0, 0.0)  # same
+    b = s.copy()
+    b.cell[1] += b.cell[0]  # same lattice, tilted box basis
+    assert pair_order(b.positions, b.cell).pairs == pair_order(sh.positions, sh.cell).pairs
+
+
+def test_window_edges_and_amorphous_layer(rng):
+    s = mx2_bilayer(a=3.18)
+    assert pair_order(s.positions, s.cell, window=(2.42, 2.6)).pairs == 0
+    am = amorphize_layer(s, rng)
+    res = pair_order(am.positions, am.cell)
+    assert res.pairs < 0.7 * 6 * 288
+    assert res.to_dict()["window"] == [2.4, 2.6]
+
+
+def test_empty_frame():
+    res = pair_order(np.zeros((0, 3)), np.diag([10.0, 10.0, 10.0]))
+    assert res.pairs == 0 and res.per_atom == 0.0

@@ -1,0 +1,177 @@
+"""Benchmark report: ``report.md`` (tables + provenance), ``evaluations.csv`` and plots in
+the style of the paper's Figures 3 to 6."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vdwgym.bench.config import BenchConfig
+from vdwgym.bench.metrics import EFFICIENCY_CYCLES, cummin, regrets, summarize
+from vdwgym.provenance import provenance
+
+__all__ = ["write_bench_report", "group_summaries"]
+
+
+def group_summaries(config: BenchConfig, records: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+    """``(agent label, target, batch) -> summarize(...)`` over seeds."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for r in records:
+        groups[(r["agent"], r["target_deg"], r["batch"])].append(r)
+    return {k: summarize(v, config.tolerance_deg) for k, v in groups.items()}
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _colours(labels: list[str]) -> dict[str, Any]:
+    cmap = _pyplot().get_cmap("tab10")
+    return {lab: cmap(i % 10) for i, lab in enumerate(labels)}
+
+
+def plot_cummin(config: BenchConfig, summ: dict, path: Path, key: str = "trace") -> None:
+    """Mean (line) and std (band) over seeds of the best regret so far, per evaluation
+    (``key="trace"``) or per cycle (``key="cycle"``); one panel per (target, batch)."""
+    plt = _pyplot()
+    labels = [a.label for a in config.agents]
+    col = _colours(labels)
+    nt, nq = len(config.targets), len(config.batch_sizes)
+    fig, axes = plt.subplots(nt, nq, figsize=(4.2 * nq + 0.6, 3.2 * nt + 0.4), squeeze=False,
+                             sharey=True, constrained_layout=True)
+    for i, t in enumerate(config.targets):
+        for j, q in enumerate(config.batch_sizes):
+            ax = axes[i][j]
+            for lab in labels:
+                s = summ.get((lab, t, q))
+                if s is None:
+                    continue
+                m, sd = s[f"mean_{key}"], s[f"std_{key}"]
+                x = np.arange(1, len(m) + 1) if key == "trace" else np.arange(len(m))
+                ax.plot(x, np.maximum(m, 1e-3), color=col[lab], label=lab, lw=1.6)
+                ax.fill_between(x, np.maximum(m - sd, 1e-3), np.maximum(m + sd, 1e-3), color=col[lab], alpha=0.18)
+            ax.axhline(config.tolerance_deg, ls="--", color="0.4", lw=0.8)
+            ax.set_yscale("log")
+            ax.set_title(f"target {t:g} deg, q = {q}", fontsize=9)
+            ax.set_xlabel("evaluation" if key == "trace" else "cycle (0 = initial design)")
+            if j == 0:
+                ax.set_ylabel("best regret so far (deg)")
+    axes[0][-1].legend(fontsize=7, loc="upper right")
+    fig.suptitle(f"{config.name}: mean and std over {len(config.seeds)} seeds", fontsize=10)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_samples(config: BenchConfig, records: list[dict[str, Any]], path: Path) -> None:
+    """Regret of every evaluation (dots) and cumulative minima (lines), one panel per agent,
+    first target and batch size (paper's Figures 3a / 5a)."""
+    plt = _pyplot()
+    t, q = config.targets[0], config.batch_sizes[0]
+    labels = [a.label for a in config.agents]
+    fig, axes = plt.subplots(1, len(labels), figsize=(3.6 * len(labels) + 0.4, 3.2), squeeze=False,
+                             sharey=True, constrained_layout=True)
+    seed_cmap = _pyplot().get_cmap("viridis")
+    for ax, lab in zip(axes[0], labels, strict=True):
+        rs = [r for r in records if r["agent"] == lab and r["target_deg"] == t and r["batch"] == q]
+        for k, r in enumerate(sorted(rs, key=lambda r: r["seed"])):
+            reg = regrets(r)
+            x = np.arange(1, len(reg) + 1)
+            c = seed_cmap(k / max(len(rs) - 1, 1))
+            ok = np.isfinite(reg)
+            ax.scatter(x[ok], np.maximum(reg[ok], 1e-3), s=6, color=c, alpha=0.5)
+            ax.step(x, np.maximum(cummin(reg), 1e-3), where="post", color=c, lw=1.2, label=f"seed {r['seed']}")
+        ax.axvline(config.n_init + 0.5, color="0.6", lw=0.8, ls=":")
+        ax.axhline(config.tolerance_deg, ls="--", color="0.4", lw=0.8)
+        ax.set_yscale("log")
+        ax.set_title(f"{lab}: target {t:g} deg, q = {q}", fontsize=9)
+        ax.set_xlabel("evaluation")
+    axes[0][0].set_ylabel("regret |twist - target| (deg)")
+    axes[0][-1].legend(fontsize=6)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_efficiency(config: BenchConfig, summ: dict, path: Path) -> None:
+    """Per-cycle sampling efficiency against batch size, one line per agent (Figure 4b)."""
+    plt = _pyplot()
+    labels = [a.label for a in config.agents]
+    col = _colours(labels)
+    fig, ax = plt.subplots(figsize=(4.6, 3.4), constrained_layout=True)
+    for lab in labels:
+        for t in config.targets:
+            ys = [summ[(lab, t, q)]["efficiency_deg_per_cycle"] for q in config.batch_sizes]
+            ax.plot(config.batch_sizes, ys, "o-", color=col[lab],
+                    label=lab if len(config.targets) == 1 else f"{lab}, {t:g} deg")
+    ax.set_xlabel("batch size q")
+    ax.set_ylabel(f"efficiency (deg / cycle, {EFFICIENCY_CYCLES} cycles)")
+    ax.legend(fontsize=7)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _fmt(v: Any, spec: str = ".3g") -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "-"
+    return format(v, spec)
+
+
+def write_bench_report(config: BenchConfig, records: list[dict[str, Any]], out: str | Path) -> Path:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "evaluations.csv", "w", newline="") as fh:
+        fields = ["agent", "agent_name", "target_deg", "batch", "seed_root"]
+        first = records[0]["evaluations"][0] if records and records[0]["evaluations"] else {}
+        writer = csv.DictWriter(fh, fieldnames=fields + list(first))
+        writer.writeheader()
+        for r in records:
+            for e in r["evaluations"]:
+                writer.writerow({"agent": r["agent"], "agent_name": r["agent_name"], "target_deg": r["target_deg"],
+                                 "batch": r["batch"], "seed_root": r["seed"], **e})
+    summ = group_summaries(config, records)
+    plot_cummin(config, summ, out / "cummin.png", "trace")
+    plot_cummin(config, summ, out / "per_cycle.png", "cycle")
+    plot_samples(config, records, out / "samples.png")
+    plot_efficiency(config, summ, out / "efficiency.png")
+    lines = [f"# Benchmark `{config.name}`", "",
+             f"{len(config.agents)} agents x {len(config.seeds)} seeds x {len(config.targets)} targets x "
+             f"{len(config.batch_sizes)} batch sizes on the `{config.backend}` backend; budget "
+             f"{config.budget} evaluations per campaign ({config.n_init} initial, identical for every agent "
+             f"on a seed; identical lab randomness per evaluation index); mode `{config.mode}`; tolerance "
+             f"{config.tolerance_deg:g} deg.", "",
+             "Columns: success = fraction of seeds within tolerance by the end; evals / cycles = median "
+             "over the successful seeds; final best = mean +- std over seeds of the best regret at the "
+             f"end (deg); efficiency = drop of the mean best regret per cycle over {EFFICIENCY_CYCLES} "
+             "cycles after the initial design (deg / cycle, the paper's Figure 4b); agent s = mean time "
+             "spent in `ask` per campaign.", ""]
+    for t in config.targets:
+        for q in config.batch_sizes:
+            lines += [f"## Target {t:g} deg, batch size {q}", "",
+                      "| agent | success | evals to target | cycles to target | final best (deg) | "
+                      "efficiency | agent s |", "|---|---|---|---|---|---|---|"]
+            for a in config.agents:
+                s = summ.get((a.label, t, q))
+                if s is None:
+                    continue
+                lines.append(
+                    f"| {a.label} | {s['success_rate']:.2f} | {_fmt(s['evals_to_target_median'], '.0f')} | "
+                    f"{_fmt(s['cycles_to_target_median'], '.0f')} | {s['final_best_regret_mean']:.3f} +- "
+                    f"{s['final_best_regret_std']:.3f} | {_fmt(s['efficiency_deg_per_cycle'])} | "
+                    f"{s['agent_s_mean']:.1f} |")
+            lines.append("")
+    lines += ["![best regret per evaluation](cummin.png)", "", "![best regret per cycle](per_cycle.png)", "",
+              "![every evaluation](samples.png)", "", "![efficiency](efficiency.png)", "",
+              "## Provenance", "", "```json", json.dumps({"config": config.to_dict(), **provenance()}, indent=2),
+              "```", ""]
+    path = out / "report.md"
+    path.write_text("\n".join(lines))
+    return path
