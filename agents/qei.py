@@ -41,6 +41,7 @@ from botorch.exceptions.warnings import NumericsWarning, OptimizationWarning
 from botorch.optim import optimize_acqf
 from botorch.sampling import SobolQMCNormalSampler
 from botorch.utils.safe_math import log_fatplus, logmeanexp
+from linear_operator.utils.warnings import NumericalWarning
 
 from vdwgym.agents.base import SeedLike
 from vdwgym.agents.bo import BOAgent, sobol
@@ -127,7 +128,7 @@ class QEIAgent(BOAgent):
         base = torch.as_tensor(self.obs.X, dtype=torch.float64) if self.noisy else C[:0]
         b, p = len(base), len(pending)
         with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore", NumericsWarning)
+            warnings.simplefilter("ignore", NumericalWarning)  # jitter on near-duplicate points
             Y = sampler(model.posterior(torch.cat([base, pending, C])))[..., 0]  # S x (b + p + M)
         F = score(Y, self.objective, self.target_deg)
         if self.noisy:

@@ -23,8 +23,6 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
-
-from vdwgym.backends import Backend
 from vdwgym.envs.recrystallization import (
     EpisodeTracker,
     build_backend,
@@ -32,6 +30,8 @@ from vdwgym.envs.recrystallization import (
     info_of,
     observation_space,
 )
+
+from vdwgym.backends import Backend
 from vdwgym.errors import ValidationError
 from vdwgym.lab import ALL_COMPLETED, Evaluation, Lab
 from vdwgym.space import ParameterSpace

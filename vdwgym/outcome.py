@@ -19,7 +19,7 @@ from vdwgym.space import Recipe
 __all__ = ["Status", "Outcome", "fold_twist"]
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     OK = "ok"
     FAILED = "failed"
     TIMEOUT = "timeout"

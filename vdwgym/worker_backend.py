@@ -331,7 +331,8 @@ class WorkerBackend(Backend):
         d: dict[str, Any] = {"key": ev.key, "attempts": ev.attempt, "engine": self.engine.name}
         if result is not None:
             d.update(exit_code=result.returncode, signal=result.signal, job_id=result.job_id,
-                     timed_out=result.timed_out)
+                     timed_out=result.timed_out,
+                     wall_s=None if result.started is None else result.ended - result.started)
         return d
 
     def _history(self, ev: _Evaluation) -> list[dict]:

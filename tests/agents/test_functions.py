@@ -21,7 +21,7 @@ def test_twist_in_range_and_increasing_in_first_dimension():
 @pytest.mark.parametrize("target", [3.0, 8.5, 15.0, 25.0])
 def test_solve_reaches_target(target):
     L = TwistLandscape(PAPER_SPACE)
-    u = L.solve(target, [0.5, 0.25])
+    u = L.solve(target, [0.5, 0.75])
     assert 0 <= u[0] <= 1
     assert abs(float(L.twist(u)) - target) < 1e-8
 

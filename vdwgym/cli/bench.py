@@ -23,14 +23,21 @@ def add_parser(sub) -> None:
     p.add_argument("--workers", type=int, default=None, help="processes (overrides the config)")
     p.add_argument("--seeds", type=_ints, default=None, help="comma-separated seeds (overrides the config)")
     p.add_argument("--budget", type=int, default=None, help="evaluations per campaign (overrides)")
+    p.add_argument("--backend", choices=["surrogate", "lammps"], default=None,
+                   help="run the same grid on another backend (overrides the config)")
+    p.add_argument("--backend-option", action="append", metavar="KEY=VALUE",
+                   help="backend option (repeatable; replaces the config's backend_options)")
 
 
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from vdwgym.bench import load_config, run_benchmark, write_bench_report
+    from vdwgym.cli.options import parse_options
 
-    config = load_config(args.config, workers=args.workers, seeds=args.seeds, budget=args.budget)
+    config = load_config(args.config, workers=args.workers, seeds=args.seeds, budget=args.budget,
+                         backend=args.backend,
+                         backend_options=parse_options(args.backend_option, "--backend-option") or None)
     out = args.out or Path("runs/bench") / config.name
     total = len(config.runs())
     done_before = len(list((out / "runs").glob("*.json"))) if (out / "runs").exists() else 0

@@ -71,6 +71,7 @@ class Simulation:
         self.run_dir = run_dir
         self.progress = progress
         self.history: list[dict[str, Any]] = []
+        self.commands: list[str] = []
         self.timings: dict[str, float] = {"analysis_s": 0.0}
         self.md_steps: dict[str, int] = {}
         self.step = 0
@@ -88,7 +89,9 @@ class Simulation:
 
     # ------------------------------------------------------------------ LAMMPS access
     def cmd(self, text: str) -> None:
-        """One LAMMPS command; a LAMMPS error becomes a :class:`WorkerError`."""
+        """One LAMMPS command (recorded in :attr:`commands`); a LAMMPS error becomes a
+        :class:`WorkerError`."""
+        self.commands.append(text)
         try:
             self.lmp.command(text)
         except Exception as exc:  # LAMMPS raises a bare Exception with its error text
@@ -371,6 +374,10 @@ class Simulation:
         dump = self.run_dir / "final.dump"
         self.cmd(f"write_dump all custom {quote_path(dump)} id type x y z "
                  "modify sort id format float %.12g")
+        if self.is_root:
+            (self.run_dir / "commands.lammps").write_text(
+                "# the LAMMPS commands of this evaluation, in order (replayable with lmp -in)\n"
+                + "\n".join(self.commands) + "\n")
         steps = sum(self.md_steps.values())
         md_s = sum(self.timings.get(f"{k}_s", 0.0) for k in self.md_steps)
         self.timings["md_steps"] = steps

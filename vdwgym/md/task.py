@@ -10,9 +10,10 @@ through its Python module, on every MPI rank of the job (``mpiexec -n k``), and 
      "crystallinity": [peak S/N of each layer, bottom first], "mean_abs_psi6": [...],
      "order": pair order per atom, "natoms"}
 
-(``twist_deg`` is None unless both layers are crystalline).  Rank 0 writes ``log.lammps``
-and ``final.dump`` (LAMMPS ``dump custom``: id type x y z, readable by
-``vdwgym analyze``) in ``run_dir``; other ranks return None.
+(``twist_deg`` is None unless both layers are crystalline).  Rank 0 writes ``log.lammps``,
+``final.dump`` (LAMMPS ``dump custom``: id type x y z, readable by ``vdwgym analyze``) and
+``commands.lammps`` (every command sent to LAMMPS, in order) in ``run_dir``; other ranks
+return None.
 
 Options (all optional; refused before LAMMPS starts when wrong, see :func:`parse_options`):
 
@@ -237,7 +238,8 @@ def run(recipe: Recipe | Mapping[str, float], seed: int, options: Mapping[str, A
             "timings": sim.timings | {"total_s": wall},
             "natoms": sim.natoms,
             "mpi_ranks": sim.nprocs,
-            "files": {"dump": "final.dump", "log": "log.lammps"},
+            "files": {"dump": "final.dump", "log": "log.lammps",
+                      "commands": "commands.lammps"},
         },
         history=history,
         run_dir=str(run_dir),

@@ -27,6 +27,7 @@ Every random number of evaluation ``i`` comes from counter-based streams of ``se
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -251,12 +252,15 @@ class _Candidates:
     n_sites: np.ndarray
 
 
-def _enumerate(config: SurrogateConfig) -> _Candidates:
-    """Every index-N sublattice for N in the configured range, Gauss-reduced in the
-    undeformed box (scale-free: built for ``a = 1``), minus those whose shape strain there
-    exceeds ``max_shape_strain``."""
-    box = hexagonal_box(config.nx, config.ny, 1.0)
-    H, n_sites = hermite_forms(config.n_sites_min, config.n_sites_max)
+@functools.lru_cache(maxsize=16)
+def _enumerate(nx: int, ny: int, n_sites_min: int, n_sites_max: int,
+               max_shape_strain: float) -> _Candidates:
+    """Every index-N sublattice for N in ``[n_sites_min, n_sites_max]``, Gauss-reduced in
+    the undeformed ``nx x ny`` box (scale-free: built for ``a = 1``), minus those whose
+    shape strain there exceeds ``max_shape_strain``.  Cached (read-only arrays): every
+    surrogate with the same geometry shares one candidate set."""
+    box = hexagonal_box(nx, ny, 1.0)
+    H, n_sites = hermite_forms(n_sites_min, n_sites_max)
     H_inv_T = np.linalg.inv(H.astype(np.float64)).transpose(0, 2, 1)
     raw = H_inv_T @ box
     reduced = gauss_reduce(raw)
@@ -270,7 +274,7 @@ def _enumerate(config: SurrogateConfig) -> _Candidates:
     C /= np.sqrt(np.linalg.det(C))[:, None, None]  # shape only: remove the area change
     E = (C - np.eye(2)) / 2.0
     shape = np.sqrt(np.einsum("kij,kij->k", E, E) / 2.0)
-    keep = shape <= config.max_shape_strain
+    keep = shape <= max_shape_strain
     to_lattice, G = to_lattice[keep], G[keep]
     matrix = np.rint(np.linalg.inv(to_lattice)).astype(np.int64)
     g11, g12 = G[:, 0, 0], G[:, 0, 1]
@@ -281,10 +285,12 @@ def _enumerate(config: SurrogateConfig) -> _Candidates:
         [g21 * g21, 2.0 * g21 * g22, g22 * g22],
     ])
     log.debug("commensurate surrogate: %d of %d candidates kept (N %d-%d, shape strain <= %g)",
-              int(keep.sum()), len(keep), config.n_sites_min, config.n_sites_max,
-              config.max_shape_strain)
-    return _Candidates(to_lattice=to_lattice, matrix=matrix, metric=metric,
-                       n_sites=n_sites[keep])
+              int(keep.sum()), len(keep), n_sites_min, n_sites_max, max_shape_strain)
+    arrays = {"to_lattice": to_lattice, "matrix": matrix, "metric": metric,
+              "n_sites": n_sites[keep]}
+    for a in arrays.values():
+        a.setflags(write=False)
+    return _Candidates(**arrays)
 
 
 class CommensurateSurrogate:
@@ -300,7 +306,8 @@ class CommensurateSurrogate:
         self.config = config if config is not None else SurrogateConfig()
         cfg = self.config
         self.box = hexagonal_box(cfg.nx, cfg.ny, float(cfg.lattice_constant(cfg.box_temperature_K)))
-        self._cand = _enumerate(cfg)
+        self._cand = _enumerate(cfg.nx, cfg.ny, cfg.n_sites_min, cfg.n_sites_max,
+                                float(cfg.max_shape_strain))
         lam = cfg.c12_N_per_m
         mu = (cfg.c11_N_per_m - cfg.c12_N_per_m) / 2.0
         self._lam8 = lam / 8.0
