@@ -8,8 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from vdwgym import worker
 from vdwgym.backends import SurrogateBackend
 from vdwgym.engines.runfiles import write_json_atomic
 from vdwgym.errors import ValidationError
@@ -20,6 +22,7 @@ from vdwgym.worker import (
     PARAMS_FILE,
     PROGRESS_FILE,
     RESULT_FILE,
+    ProgressWriter,
     make_params,
     parse_params,
     read_result,
@@ -73,15 +76,22 @@ def test_worker_answers_like_the_surrogate_backend_and_streams_progress(tmp_path
     (lambda d: d.update(options={"bogus": 1}), "params.json:options.bogus", "unknown option"),
     (lambda d: d.update(key="../escape"), "params.json:key", "../escape"),
 ])
-def test_bad_params_never_run(tmp_path, mutate, field, value):
+def test_bad_params_never_run(tmp_path, caplog, mutate, field, value):
     data = make_params("surrogate", "e000001", 1, RECIPE, 5, PAPER_SPACE, {}).to_dict()
     mutate(data)
     if data.get("task") is None:
         data.pop("task", None)
     (tmp_path / PARAMS_FILE).write_text(json.dumps(data))
+    assert worker.run(tmp_path) == 2  # in process; the exit path is run for real below
+    assert field in caplog.text and value in caplog.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == [PARAMS_FILE]
+
+
+def test_bad_params_exit_2_with_the_error_on_stderr(tmp_path):
+    write_params(tmp_path, seed=2**70)
     proc = run_worker(tmp_path)
     assert proc.returncode == 2
-    assert field in proc.stderr and value in proc.stderr
+    assert "params.json:seed" in proc.stderr and str(2**70) in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [PARAMS_FILE]
 
 
@@ -176,3 +186,12 @@ def test_make_params_names_field_bound_and_value():
     assert info.value.field == "params.json:options.model"
     params = make_params("surrogate", "e1", 2, RECIPE, 9, PAPER_SPACE, {"sleep_s": 1})
     assert parse_params(json.loads(json.dumps(params.to_dict()))) == params
+
+
+def test_progress_lines_with_numpy_values_and_nan_are_written_as_strict_json(tmp_path):
+    progress = ProgressWriter(tmp_path / PROGRESS_FILE)
+    progress({"step": np.int64(4), "twist_deg": float("nan"), "psi6": np.array([0.5, np.inf])})
+    ProgressWriter(tmp_path / PROGRESS_FILE, enabled=False)({"step": 5})
+    text = (tmp_path / PROGRESS_FILE).read_text()
+    assert json.loads(text) == {"step": 4, "twist_deg": None, "psi6": [0.5, None]}
+    assert text.count("\n") == 1

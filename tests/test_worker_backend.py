@@ -166,7 +166,7 @@ root = sys.argv[1]
 recipe = Recipe(temperature_K=2300.0, lattice_strain=0.0138, shear_strain=0.0565)
 fast = WorkerBackend(root=root)
 fast.submit(recipe, 1, key="done").result(60)
-slow = WorkerBackend(root=root, options={"sleep_s": 3.0, "progress_interval_s": 0.05})
+slow = WorkerBackend(root=root, options={"sleep_s": 2.0, "progress_interval_s": 0.05})
 slow.submit(recipe, 2, key="running")
 while read_task_record(root + "/running/attempt-1") is None:
     time.sleep(0.02)

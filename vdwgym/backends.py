@@ -94,6 +94,7 @@ class SurrogateBackend(Backend):
 
     name = "surrogate"
     DRIVERS = ("temperature_K", "lattice_strain", "shear_strain")
+    OUTCOME_FIELDS = ("twist_deg", "order", "crystalline", "seed")
 
     def __init__(self, space: ParameterSpace = PAPER_SPACE, **config: Any) -> None:
         super().__init__(space)
@@ -124,7 +125,7 @@ class SurrogateBackend(Backend):
         per = (time.perf_counter() - t0) / max(len(X), 1)
         outcomes = []
         for i, r in enumerate(recipes):
-            row = res.row(i)
+            row = {k: v for k, v in res.row(i).items() if k not in self.OUTCOME_FIELDS}
             crystalline = bool(res.crystalline[i])
             outcomes.append(Outcome(
                 status=Status.OK,

@@ -36,6 +36,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import math
 import os
 import re
 import signal
@@ -53,7 +54,8 @@ from vdwgym.outcome import Outcome
 from vdwgym.space import ParameterSpace, Recipe
 
 __all__ = ["ERROR_FILE", "PARAMS_FILE", "PROGRESS_FILE", "RESULT_FILE", "TASKS", "Params",
-           "check_task_options", "launcher_rank", "main", "make_params", "parse_params", "read_error", "read_result",
+           "ProgressWriter", "check_task_options", "launcher_rank", "load_params", "main",
+           "make_params", "parse_params", "plain_json", "read_error", "read_result",
            "register_task", "resolve_task", "tail_progress", "write_result"]
 
 log = logging.getLogger(__name__)
@@ -223,8 +225,27 @@ def launcher_rank() -> int:
     return 0
 
 
+def plain_json(value: Any) -> Any:
+    """``value`` as strict JSON data: numpy scalars and arrays as Python numbers and lists,
+    NaN and infinities as None, tuples as lists, other objects as their ``str``."""
+    if isinstance(value, dict):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_json(v) for v in value]
+    if hasattr(value, "tolist") and callable(value.tolist):  # numpy scalars and arrays
+        return plain_json(value.tolist())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
 class ProgressWriter:
-    """``progress(line)``: append one JSON line to progress.jsonl and flush it at once."""
+    """``progress(line)``: append one JSON line to progress.jsonl and flush it at once.
+
+    The line is converted with :func:`plain_json` (so a NaN or a numpy number in an
+    analysis never stops a simulation); only rank 0 writes (``enabled``)."""
 
     def __init__(self, path: Path, enabled: bool = True) -> None:
         self.path = Path(path)
@@ -233,7 +254,7 @@ class ProgressWriter:
     def __call__(self, line: dict) -> None:
         if not self.enabled:
             return
-        text = json.dumps(line, allow_nan=False, separators=(",", ":"))
+        text = json.dumps(plain_json(dict(line)), allow_nan=False, separators=(",", ":"))
         with open(self.path, "a", encoding="utf-8") as fh:
             fh.write(text + "\n")
             fh.flush()
@@ -306,19 +327,19 @@ def run(run_dir: Path) -> int:
     log.info("rank %d: %s %s attempt %d", rank, params.kind, params.key, params.attempt)
     try:
         outcome = func(params.recipe, params.seed, params.options, run_dir, progress)
-        if outcome is not None and not isinstance(outcome, Outcome):
+        if outcome is None:
+            return 0
+        if not isinstance(outcome, Outcome):
             raise TypeError(f"task {params.task} returned {type(outcome).__name__}, not Outcome")
+        if outcome.run_dir is None:
+            outcome.run_dir = str(run_dir)
+        write_result(run_dir, outcome)
     except Exception as exc:
         log.error("task %s failed: %s: %s", params.task, type(exc).__name__, exc)
         write_json_atomic(run_dir / ERROR_FILE, {
             "type": type(exc).__name__, "message": str(exc), "rank": rank,
             "traceback": traceback.format_exc()})
         return 1
-    if outcome is None:
-        return 0
-    if outcome.run_dir is None:
-        outcome.run_dir = str(run_dir)
-    write_result(run_dir, outcome)
     return 0
 
 

@@ -56,10 +56,14 @@ def test_time_limit_sends_sigterm(engine, tmp_path):
 
 
 def test_sigkill_after_grace_when_sigterm_is_ignored(engine, tmp_path):
-    code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
-    task = py_task(tmp_path, code, time_limit_s=2.0)  # ample time to install the handler
-    result = engine.submit(task).result(30)
-    assert result.timed_out and result.signal == signal.SIGKILL
+    code = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "open('ready', 'w').close(); time.sleep(60)")
+    task = py_task(tmp_path, code)
+    fut = engine.submit(task)
+    wait_for(lambda: (tmp_path / "ready").exists())
+    assert engine.cancel(task)
+    result = fut.result(30)
+    assert result.cancelled and result.signal == signal.SIGKILL
 
 
 def test_command_that_does_not_exist_never_starts(engine, tmp_path):

@@ -28,7 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from vdwgym.analysis.bond_order import orientation_histogram, psi6, psi6_orientation
+from vdwgym.analysis.bond_order import (
+    PSI6_CRYSTALLINE,
+    orientation_histogram,
+    psi6,
+    psi6_orientation,
+)
 from vdwgym.analysis.chain import chain_walk
 from vdwgym.analysis.layers import split_layers
 from vdwgym.analysis.order import PairOrder, pair_order
@@ -253,8 +258,8 @@ class TwistAnalyzer:
     def _layer(self, k: int, zp: float, pos: np.ndarray, cell: np.ndarray, in_layer: np.ndarray,
                is_metal: np.ndarray) -> LayerResult:
         xy = pos[in_layer & is_metal, :2]
-        sf = sf_orientation(xy, cell, a=self.a)
         p6 = psi6(xy, cell, self.psi6_cutoff)
+        sf = sf_orientation(xy, cell, a=self.a, refine_mask=np.abs(p6) > PSI6_CRYSTALLINE)
         hist = orientation_histogram(p6)
         p6_or = psi6_orientation(p6) if len(p6) else None
         ghosts = None
@@ -269,7 +274,7 @@ class TwistAnalyzer:
         return LayerResult(
             k, zp, int(in_layer.sum()), len(xy), orient, sf.orientation_deg, p6_or, hist.mode_deg,
             sf.peak_sn, sf.crystalline, float(np.abs(p6).mean()) if len(p6) else 0.0,
-            float(np.mean(np.abs(p6) > 0.7)) if len(p6) else 0.0, hist.polycrystal,
+            float(np.mean(np.abs(p6) > PSI6_CRYSTALLINE)) if len(p6) else 0.0, hist.polycrystal,
             None if sf.lattice_matrix is None else sf.lattice_matrix.tolist(), sf.n_sites,
             sf.commensurate, sf.lattice_constant, ghosts)
 

@@ -1,0 +1,12 @@
+"""The real lab: the paper's recrystallization protocol in LAMMPS (the ``md`` extra).
+
+* :mod:`vdwgym.md.protocol` - the stages and their presets (``paper``, ``quick``, ``smoke``);
+* :mod:`vdwgym.md.potentials` - the potential registry (``rebomos``, ``reaxff``, ...);
+* :mod:`vdwgym.md.task` - the worker task ``run(recipe, seed, options, run_dir, progress)``;
+* :mod:`vdwgym.md.simulation` - one LAMMPS instance running the stages;
+* :mod:`vdwgym.md.backend` - ``LammpsBackend``, a worker backend of kind ``"lammps"``;
+* :mod:`vdwgym.md.history_plot` - crystallinity against time from ``progress.jsonl``.
+
+Importing this package (and protocol, potentials, task) does not import LAMMPS or mpi4py;
+they are imported when a simulation starts.  See docs/md.md.
+"""

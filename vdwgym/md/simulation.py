@@ -76,6 +76,7 @@ class Simulation:
         self.md_steps: dict[str, int] = {}
         self.step = 0
         self.stage = "setup"
+        self.analysed_step: tuple[str, int] = ("", -1)
         if self.is_root:
             run_dir.mkdir(parents=True, exist_ok=True)
         self.comm.Barrier()
@@ -238,6 +239,7 @@ class Simulation:
                               f"{self.natoms} left at step {self.step}")
         temp = float(self.lmp.get_thermo("temp"))
         pe = float(self.lmp.get_thermo("pe"))
+        self.analysed_step = (self.stage, self.step)
         x, t, cell = self.gather()
         if not self.is_root:
             return {}
@@ -339,6 +341,7 @@ class Simulation:
         self.stage = "recipe"
         self.cmd("reset_timestep 0")
         self.step = 0
+        self.analysed_step = ("", -1)
         before = box_cell(self.lmp)
         target = deform_cell(before, lattice_strain, shear_strain, self.p.shear_convention)
         boxlo = self.lmp.extract_box()[0]
@@ -369,7 +372,7 @@ class Simulation:
         """Write ``final.dump`` and return the final analysis (rank 0; None elsewhere).
         The final frame is the last analysed one (the end of the quench)."""
         self.stage = "final"
-        if not self.history or self.history[-1]["step"] != self.step:
+        if self.analysed_step[1] != self.step:  # same test on every rank (collective)
             self.analyse()
         dump = self.run_dir / "final.dump"
         self.cmd(f"write_dump all custom {quote_path(dump)} id type x y z "

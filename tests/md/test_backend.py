@@ -1,0 +1,82 @@
+"""LammpsBackend: the worker path end to end (python -m vdwgym.worker through the local
+engine), and option checks at construction."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.md.conftest import needs_lammps
+from vdwgym.errors import ValidationError
+from vdwgym.outcome import Status
+from vdwgym.space import PAPER_SPACE, Recipe
+
+pytestmark = needs_lammps
+
+
+def test_bad_options_refused_at_construction(tmp_path):
+    from vdwgym.md.backend import LammpsBackend
+
+    with pytest.raises(ValidationError, match="preset"):
+        LammpsBackend(preset="nope", root=tmp_path)
+    with pytest.raises(ValidationError, match="collapses"):
+        LammpsBackend(potential="sw_mod", root=tmp_path)
+    with pytest.raises(ValidationError, match="bogus"):
+        LammpsBackend(root=tmp_path, bogus=1)
+
+
+def test_config_shares_one_amorphous_cache_under_root(tmp_path):
+    from vdwgym.md.backend import LammpsBackend
+
+    with LammpsBackend(preset="smoke", root=tmp_path, max_retries=0) as backend:
+        cfg = backend.config()
+    assert cfg["kind"] == "lammps" and cfg["name"] == "lammps"
+    assert cfg["options"]["preset"] == "smoke" and cfg["options"]["potential"] == "rebomos"
+    assert cfg["options"]["amorphous_cache"] == str(tmp_path.absolute() / "amorphous_cache")
+    assert cfg["max_retries"] == 0
+
+
+@pytest.mark.md
+def test_worker_runs_the_smoke_preset(tmp_path):
+    from vdwgym.md.backend import LammpsBackend
+
+    recipe = Recipe(temperature_K=2500.0, lattice_strain=0.015, shear_strain=0.056)
+    with LammpsBackend(PAPER_SPACE, preset="smoke", root=tmp_path / "runs",
+                       max_retries=0) as backend:
+        first = backend.submit(recipe, 5, key="e000000").result(timeout=300)
+        second = backend.submit(recipe, 6, key="e000001").result(timeout=300)
+    assert first.status is Status.OK, first.error
+    assert second.status is Status.OK, second.error
+    assert first.details["amorphous_start"]["reused"] is False
+    assert second.details["amorphous_start"]["reused"] is True
+    assert second.details["amorphous_start"]["key"] == first.details["amorphous_start"]["key"]
+    run_dir = tmp_path / "runs" / "e000000" / "attempt-1"
+    progress = [json.loads(x) for x in (run_dir / "progress.jsonl").read_text().splitlines()]
+    assert progress == first.history
+    assert (run_dir / "final.dump").is_file() and (run_dir / "log.lammps").is_file()
+
+
+@pytest.mark.md
+@pytest.mark.mpi
+def test_cli_on_two_mpi_ranks(tmp_path):
+    if shutil.which("mpiexec", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("mpiexec not found next to the interpreter")
+    out = tmp_path / "e"
+    proc = subprocess.run([sys.executable, "-m", "vdwgym.cli.md", "--preset", "smoke",
+                           "--temperature", "2500", "--lattice-strain", "0.015",
+                           "--shear-strain", "0.015", "--out", str(out), "--ranks", "2"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads((out / "result.json").read_text())
+    assert result["details"]["mpi_ranks"] == 2
+    ana = subprocess.run([sys.executable, "-m", "vdwgym.cli.analyze", str(out / "final.dump"),
+                          "--json", "--lattice-constant", "3.172"],
+                         capture_output=True, text=True, timeout=120, check=True)
+    rec = json.loads(ana.stdout.splitlines()[0])
+    last = result["history"][-1]
+    assert rec["crystalline"] == last["crystalline"]
+    assert [ly["peak_sn"] for ly in rec["layers"]] == pytest.approx(last["crystallinity"],
+                                                                      abs=1e-5)

@@ -1,0 +1,303 @@
+"""The lab service: an HTTP JSON API over served campaigns (FastAPI; ``vdwgym serve``).
+
+Endpoints (the full description is at ``/openapi.json``, browsable at ``/docs``):
+
+====== =========================================== =========================================
+GET    /health                                     liveness (never needs the token)
+GET    /space                                      the parameter space of new campaigns
+GET    /campaigns                                  every campaign's summary
+POST   /campaigns                                  create one (backend, target, budget, seed)
+GET    /campaigns/{cid}                            one summary
+POST   /campaigns/{cid}/evaluations                submit recipes -> evaluation ids
+GET    /campaigns/{cid}/evaluations                list (``since`` index, ``status``, ``limit``)
+GET    /campaigns/{cid}/evaluations/{idx}          one evaluation
+POST   /campaigns/{cid}/evaluations/{idx}/cancel   stop one running evaluation
+GET    /campaigns/{cid}/results                    completed, in completion order from ``since``
+GET    /campaigns/{cid}/stream                     the same as server-sent events, plus progress
+POST   /campaigns/{cid}/cancel                     close the campaign, stop what runs
+====== =========================================== =========================================
+
+Every 4xx answer is ``{"detail": message, "field": name-or-null}``.  Submissions beyond the
+budget get 409; invalid input 422 naming the field; bodies over the size bound 413.  With a
+token, every endpoint but ``/health`` needs ``Authorization: Bearer TOKEN``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from vdwgym import __version__
+from vdwgym.errors import BudgetExhausted, ValidationError, VdwgymError
+from vdwgym.service import schemas
+from vdwgym.service.campaigns import CampaignRegistry, Conflict, NotFound, ServedCampaign
+from vdwgym.service.limits import MAX_BODY_BYTES, MAX_BUDGET, MAX_PAGE, MAX_STREAM_S, NAME_PATTERN
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+MAX_STREAMS = 16
+"""Server-sent-event streams open at once; more get 503."""
+
+ERRORS = {code: {"model": schemas.ErrorBody} for code in (401, 404, 409, 413, 422)}
+CampaignId = Annotated[str, Path(pattern=NAME_PATTERN, description="campaign name")]
+EvaluationIdx = Annotated[int, Path(ge=0, le=MAX_BUDGET, description="evaluation index")]
+
+
+class Unauthorized(VdwgymError):
+    """The request lacks the server's bearer token."""
+
+
+class BodyLimit:
+    """ASGI middleware: answer 413 to a request body over ``max_bytes`` (declared or sent)."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._too_large(send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await self._too_large(send)
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, send) -> None:
+        await JSONResponse({"detail": f"request body over {self.max_bytes} bytes", "field": "body"},
+                           status_code=413)({"type": "http"}, None, send)
+
+
+def field_of(loc: tuple | list) -> str:
+    """``("body", "recipes", 0, "temperature_K")`` -> ``"recipes[0].temperature_K"``."""
+    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "body"
+
+
+def error(status: int, detail: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail, "field": field}, status_code=status)
+
+
+def sse(event: str, data: Any, event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data, allow_nan=False)}\n\n"
+
+
+def create_app(registry: CampaignRegistry, token: str | None = None) -> FastAPI:
+    """The service over ``registry`` (opened at start-up, closed at shutdown)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        registry.open_all()
+        log.info("serving %d campaigns from %s", len(registry.names()), registry.root)
+        yield
+        registry.close()
+
+    app = FastAPI(title="vdwgym lab service", version=__version__, lifespan=lifespan,
+                  description="Campaigns of recrystallization recipes evaluated by a vdwgym lab. "
+                              "See docs/service.md.")
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    bearer = HTTPBearer(auto_error=False)
+    streams = threading.BoundedSemaphore(MAX_STREAMS)
+
+    def authorized(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
+        if token is None:
+            return
+        if creds is None or not hmac.compare_digest(creds.credentials.encode(), token.encode()):
+            raise Unauthorized
+
+    guarded = [Depends(authorized)] if token is not None else []
+
+    @app.exception_handler(Unauthorized)
+    async def _unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
+        return JSONResponse({"detail": "missing or wrong bearer token", "field": "Authorization"},
+                            status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = exc.errors()
+        first = errs[0] if errs else {"loc": ("body",), "msg": "invalid request"}
+        field = field_of(first.get("loc", ()))
+        return error(422, f"{field}: {first.get('msg', 'invalid')}", field)
+
+    @app.exception_handler(ValidationError)
+    async def _invalid_value(request: Request, exc: ValidationError) -> JSONResponse:
+        return error(422, str(exc), exc.field)
+
+    @app.exception_handler(BudgetExhausted)
+    async def _budget(request: Request, exc: BudgetExhausted) -> JSONResponse:
+        return error(409, str(exc), "recipes")
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
+        return error(409, str(exc))
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return error(404, str(exc))
+
+    @app.get("/health", response_model=schemas.Health)
+    def health() -> dict:
+        return {"status": "ok", "version": __version__, "campaigns": len(registry.names()),
+                "unreadable": dict(registry.unreadable)}
+
+    @app.get("/space", response_model=schemas.SpaceBody, dependencies=guarded, responses=ERRORS)
+    def space() -> dict:
+        return {"names": list(registry.space.names), **registry.space.to_dict()}
+
+    @app.get("/campaigns", response_model=schemas.CampaignList, dependencies=guarded, responses=ERRORS)
+    def list_campaigns() -> dict:
+        out = []
+        for name in registry.names():
+            with contextlib.suppress(NotFound):
+                out.append(registry.get(name).summary())
+        return {"campaigns": out}
+
+    @app.post("/campaigns", response_model=schemas.CampaignSummary, status_code=201,
+              dependencies=guarded, responses=ERRORS)
+    def create_campaign(body: schemas.CampaignCreate) -> dict:
+        camp = registry.create(name=body.name, backend=body.backend, target_deg=body.target_deg,
+                               budget=body.budget, seed=body.seed, tolerance_deg=body.tolerance_deg)
+        return camp.summary()
+
+    @app.get("/campaigns/{cid}", response_model=schemas.CampaignSummary, dependencies=guarded,
+             responses=ERRORS)
+    def get_campaign(cid: CampaignId) -> dict:
+        return registry.get(cid).summary()
+
+    @app.post("/campaigns/{cid}/evaluations", response_model=schemas.SubmitResponse, status_code=201,
+              dependencies=guarded, responses=ERRORS)
+    def submit(cid: CampaignId, body: schemas.SubmitRequest) -> Any:
+        camp = registry.get(cid)
+        views, created = camp.submit(body.recipes, body.request_id)
+        payload = {"created": created, "evaluations": views, "budget_left": camp.summary()["budget_left"]}
+        return payload if created else JSONResponse(payload, status_code=200)
+
+    @app.get("/campaigns/{cid}/evaluations", response_model=schemas.EvaluationList,
+             dependencies=guarded, responses=ERRORS)
+    def list_evaluations(cid: CampaignId,
+                         since: Annotated[int, Query(ge=0, le=MAX_BUDGET, description="first index")] = 0,
+                         status: schemas.EvaluationStatus | None = None,
+                         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> dict:
+        return {"evaluations": registry.get(cid).evaluations(since=since, status=status, limit=limit)}
+
+    @app.get("/campaigns/{cid}/evaluations/{idx}", response_model=schemas.EvaluationBody,
+             dependencies=guarded, responses=ERRORS)
+    def get_evaluation(cid: CampaignId, idx: EvaluationIdx) -> dict:
+        return registry.get(cid).evaluation(idx)
+
+    @app.post("/campaigns/{cid}/evaluations/{idx}/cancel", response_model=schemas.EvaluationBody,
+              dependencies=guarded, responses=ERRORS)
+    def cancel_evaluation(cid: CampaignId, idx: EvaluationIdx) -> dict:
+        return registry.get(cid).cancel_evaluation(idx)
+
+    @app.get("/campaigns/{cid}/results", response_model=schemas.ResultsPage, dependencies=guarded,
+             responses=ERRORS)
+    def results(cid: CampaignId,
+                since: Annotated[int, Query(ge=0, le=MAX_BUDGET, description="completion cursor")] = 0,
+                limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> dict:
+        camp = registry.get(cid)
+        page = camp.results(since=since, limit=limit)
+        nxt = page[-1]["done_order"] + 1 if page else since
+        return {"results": page, "next_since": nxt, "summary": camp.summary()}
+
+    @app.post("/campaigns/{cid}/cancel", response_model=schemas.CancelResponse, dependencies=guarded,
+              responses=ERRORS)
+    def cancel_campaign(cid: CampaignId) -> dict:
+        camp = registry.get(cid)
+        stopped = camp.cancel()
+        return {"stopped": stopped, "summary": camp.summary()}
+
+    @app.get("/campaigns/{cid}/stream", dependencies=guarded,
+             responses={**ERRORS, 200: {"content": {"text/event-stream": {}},
+                                        "description": "events: result, progress, summary, end, timeout"}})
+    def stream(request: Request, cid: CampaignId,
+               since: Annotated[int, Query(ge=0, le=MAX_BUDGET, description="completion cursor")] = 0,
+               timeout_s: Annotated[float, Query(gt=0, le=MAX_STREAM_S)] = 60.0) -> StreamingResponse:
+        camp = registry.get(cid)
+        last = request.headers.get("last-event-id", "")
+        if last.isdigit() and len(last) < 12:
+            since = max(since, int(last) + 1)
+        return StreamingResponse(_events(camp, since, timeout_s, streams), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    return app
+
+
+def _events(camp: ServedCampaign, since: int, timeout_s: float,
+            streams: threading.BoundedSemaphore) -> Iterator[str]:
+    """Server-sent events: ``result`` per completion (id = its done_order), ``progress`` per
+    changed progress summary, ``summary`` on change, then ``end`` (campaign complete or
+    cancelled with nothing running) or ``timeout``; a single ``busy`` event when
+    ``MAX_STREAMS`` streams are open already."""
+    if not streams.acquire(blocking=False):
+        yield sse("busy", {"detail": f"{MAX_STREAMS} streams are open; poll /results instead"})
+        return
+    try:
+        deadline = time.monotonic() + timeout_s
+        cursor = since
+        progress: dict[int, Any] = {}
+        last_summary = None
+        while True:
+            version = camp.version
+            for r in camp.results(since=cursor, limit=MAX_PAGE):
+                yield sse("result", r, r["done_order"])
+                cursor = r["done_order"] + 1
+            for r in camp.evaluations(status="launched", limit=MAX_PAGE):
+                if r["progress"] is not None and progress.get(r["idx"]) != r["progress"]:
+                    progress[r["idx"]] = r["progress"]
+                    yield sse("progress", {"idx": r["idx"], "key": r["key"], "progress": r["progress"]})
+            summary = camp.summary()
+            if summary != last_summary:
+                yield sse("summary", summary)
+                last_summary = summary
+            finished = summary["state"] == "complete" or (
+                summary["state"] == "cancelled" and summary["n_running"] == 0)
+            if finished and summary["n_done"] <= cursor:
+                yield sse("end", summary)
+                return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                yield sse("timeout", summary)
+                return
+            if camp.wait_changed(version, min(left, 5.0)) == version:
+                yield ": keep-alive\n\n"
+    finally:
+        streams.release()
