@@ -29,15 +29,14 @@ from __future__ import annotations
 
 import json
 import math
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-
 from vdwgym.agents.base import Agent, SeedLike
+
 from vdwgym.errors import ValidationError
 from vdwgym.outcome import Outcome
 from vdwgym.space import ParameterSpace, Recipe
@@ -123,7 +122,7 @@ class ExternalAgent(Agent):
         except urllib.error.HTTPError as exc:
             raise ValidationError(endpoint, "a 2xx answer from the controller", f"HTTP {exc.code}",
                                   f"{self.url}/{endpoint}") from exc
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise ValidationError(endpoint, f"an answer within {self.timeout_s:g} s", "no answer",
                                   f"{self.url}/{endpoint} timed out") from exc
         except (urllib.error.URLError, OSError) as exc:

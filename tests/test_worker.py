@@ -88,7 +88,8 @@ def test_bad_params_never_run(tmp_path, caplog, mutate, field, value):
 
 
 def test_bad_params_exit_2_with_the_error_on_stderr(tmp_path):
-    write_params(tmp_path, seed=2**70)
+    data = write_params(tmp_path)
+    (tmp_path / PARAMS_FILE).write_text(json.dumps({**data, "seed": 2**70}))
     proc = run_worker(tmp_path)
     assert proc.returncode == 2
     assert "params.json:seed" in proc.stderr and str(2**70) in proc.stderr

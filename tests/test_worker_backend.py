@@ -16,7 +16,7 @@ from vdwgym.engines.runfiles import read_task_record
 from vdwgym.errors import ValidationError
 from vdwgym.outcome import Status
 from vdwgym.space import PAPER_SPACE, Recipe
-from vdwgym.worker import PROGRESS_FILE, RESULT_FILE, read_result
+from vdwgym.worker import PROGRESS_FILE, RESULT_FILE, TASKS, read_result, register_task
 from vdwgym.worker_backend import WorkerBackend
 
 RECIPE = Recipe(temperature_K=2300.0, lattice_strain=0.0138, shear_strain=0.0565)
@@ -48,6 +48,18 @@ def test_outcome_matches_the_in_process_surrogate(tmp_path):
     assert outcome.twist_deg == expected.twist_deg and outcome.order == expected.order
     assert outcome.details["worker"]["exit_code"] == 0
     assert outcome.run_dir == str(tmp_path / "e000001" / "attempt-1")
+
+
+def test_a_registered_kind_runs_from_its_import_path_in_params(tmp_path):
+    register_task("custom", "vdwgym.surrogate_task:run")  # in this process only
+    try:
+        with backend(tmp_path, kind="custom") as b:
+            outcome = b.submit(RECIPE, 3, key="c1").result(60)
+    finally:
+        del TASKS["custom"]
+    params = json.loads((tmp_path / "c1" / "attempt-1" / "params.json").read_text())
+    assert params["kind"] == "custom" and params["task"] == "vdwgym.surrogate_task:run"
+    assert outcome.status is Status.OK
 
 
 def test_worker_killed_by_sigkill_is_retried_in_a_fresh_attempt(tmp_path):
@@ -168,14 +180,16 @@ fast = WorkerBackend(root=root)
 fast.submit(recipe, 1, key="done").result(60)
 slow = WorkerBackend(root=root, options={"sleep_s": 2.0, "progress_interval_s": 0.05})
 slow.submit(recipe, 2, key="running")
-while read_task_record(root + "/running/attempt-1") is None:
+doomed = WorkerBackend(root=root, options={"sleep_s": 0.5, "kill_signal": 9})
+doomed.submit(recipe, 3, key="crashed")
+while any(read_task_record(f"{root}/{k}/attempt-1") is None for k in ("running", "crashed")):
     time.sleep(0.02)
 print("ready", flush=True)
 time.sleep(600)
 """
 
 
-def test_restarted_controller_reuses_finished_and_reattaches_running(tmp_path):
+def test_restarted_controller_reuses_finished_reattaches_running_retries_crashed(tmp_path):
     controller = subprocess.Popen([sys.executable, "-c", CONTROLLER, str(tmp_path)],
                                   stdout=subprocess.PIPE, text=True)
     try:
@@ -187,15 +201,22 @@ def test_restarted_controller_reuses_finished_and_reattaches_running(tmp_path):
     pid = read_task_record(running)["pid"]
     assert pid_alive(pid)
     done_result = (tmp_path / "done" / "attempt-1" / RESULT_FILE).read_text()
+    crashed_pid = read_task_record(tmp_path / "crashed" / "attempt-1")["pid"]
+    wait_for(lambda: not pid_alive(crashed_pid))  # it died while no controller watched
 
     with backend(tmp_path) as b:
         done = b.submit(RECIPE, 1, key="done")
         assert done.done(), "a finished evaluation is answered at once"
         assert done.result().details["worker"]["resumed"] is True
         resumed = b.submit(RECIPE, 2, key="running").result(60)
+        retried = b.submit(RECIPE, 3, key="crashed").result(60)
     assert (tmp_path / "done" / "attempt-1" / RESULT_FILE).read_text() == done_result
     assert attempts(tmp_path, "done") == ["attempt-1"]
     assert resumed.status is Status.OK
     assert attempts(tmp_path, "running") == ["attempt-1"]
     assert resumed.details["worker"]["job_id"].endswith(f":{pid}")
     assert resumed.history and resumed.history[-1]["fraction"] == 1.0
+    assert retried.status is Status.OK  # infrastructure failure seen on resume: fresh attempt
+    assert attempts(tmp_path, "crashed") == ["attempt-1", "attempt-2"]
+    record = read_task_record(tmp_path / "crashed" / "attempt-1")
+    assert record["ended_unseen"] is True and record["returncode"] is None

@@ -94,15 +94,18 @@ def register_task(kind: str, import_path: str) -> None:
 def resolve_task(import_path: str) -> tuple[TaskFunction, Callable[[dict], dict] | None]:
     """Import a task function and its module's ``check_options`` (or ``None``)."""
     if not isinstance(import_path, str) or not TASK_PATH_PATTERN.fullmatch(import_path):
-        raise ValidationError("task", "an import path 'package.module:function'", import_path)
+        raise ValidationError("params.json:task", "an import path 'package.module:function'",
+                              import_path)
     module_name, func_name = import_path.split(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ValidationError("task", "an importable module", import_path, str(exc)) from exc
+        raise ValidationError("params.json:task", "an importable module", import_path,
+                              str(exc)) from exc
     func = getattr(module, func_name, None)
     if not callable(func):
-        raise ValidationError("task", f"a function {func_name} in {module_name}", import_path)
+        raise ValidationError("params.json:task", f"a function {func_name} in {module_name}",
+                              import_path)
     check = getattr(module, "check_options", None)
     return func, check if callable(check) else None
 

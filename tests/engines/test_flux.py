@@ -94,6 +94,15 @@ def test_reattach_bookkeeping(tmp_path):
     assert reattach_job_id(tmp_path) is None
 
 
+def test_make_engine_explains_a_missing_flux(tmp_path):
+    if not flux_broker_answers().startswith("flux-python is not installed"):
+        pytest.skip("flux-python is installed here")
+    from vdwgym.engines import make_engine
+
+    with pytest.raises(EngineError, match="flux-python"):
+        make_engine("flux")
+
+
 def flux_broker_answers() -> str:
     try:
         import flux

@@ -38,7 +38,10 @@ def test_mpi_pool_runs_worker_tasks_with_faults(tmp_path):
     assert outcomes["sim_error"]["error"] == "InjectedFault: injected simulation error"
     assert outcomes["killed"]["status"] == "failed"
     assert outcomes["killed"]["error"].startswith("infrastructure: killed by signal SIGKILL")
+    assert outcomes["timeout"]["status"] == "timeout"
+    assert outcomes["cancelled"]["status"] == "cancelled"
     runs = tmp_path / "runs"
+    assert (runs / "cancelled" / "attempt-1" / "cancel.request").exists()
     assert sorted(p.name for p in (runs / "killed").iterdir()) == ["attempt-1", "attempt-2"]
     supervisors = {read_task_record(runs / key / "attempt-1")["supervisor"]
                    for key in ("ok0", "ok1", "ok2", "sim_error")}

@@ -2,13 +2,13 @@ import json
 
 import numpy as np
 import pytest
+from vdwgym.envs.recrystallization import RecrystallizationEnv
 
 from vdwgym import agents
 from vdwgym.campaign import Campaign, CampaignConfig
-from vdwgym.envs.recrystallization import RecrystallizationEnv
 from vdwgym.errors import ValidationError
-from vdwgym.rl.observation import scale_observation
 from vdwgym.rl import policy as policy_module
+from vdwgym.rl.observation import scale_observation
 from vdwgym.space import PAPER_SPACE
 
 

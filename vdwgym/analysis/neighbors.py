@@ -13,7 +13,7 @@ from scipy.spatial import cKDTree
 
 from vdwgym.errors import AnalysisError
 
-__all__ = ["reduce_cell2", "periodic_pairs", "minimum_image"]
+__all__ = ["minimum_image", "periodic_pair_count", "periodic_pairs", "reduce_cell2"]
 
 
 def reduce_cell2(cell2: np.ndarray) -> np.ndarray:
@@ -40,28 +40,12 @@ def minimum_image(d: np.ndarray, cell2: np.ndarray) -> np.ndarray:
     return f @ cell2
 
 
-def periodic_pairs(positions: np.ndarray, cell: np.ndarray, cutoff: float,
-                   rmin: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All ordered pairs ``(i, j)``, ``i != j`` (or periodic images of the same atom), with
-    ``rmin <= |r_j - r_i| < cutoff``, in-plane periodic, open in z.
-
-    Parameters
-    ----------
-    positions:
-        ``(N, 3)`` Cartesian Angstrom (or ``(N, 2)`` in-plane only).
-    cell:
-        ``3 x 3`` (or ``2 x 2``) LAMMPS box rows.
-    cutoff:
-        Angstrom.
-
-    Returns
-    -------
-    i, j, vec:
-        ``(P,)`` int arrays and ``(P, D)`` displacement vectors ``r_j - r_i`` (minimum image);
-        each unordered pair appears twice.
-    """
+def _with_images(positions: np.ndarray, cell: np.ndarray,
+                 cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Wrapped positions, plus the images (in the 8 neighbouring in-plane cells of the reduced
+    box) of the atoms within ``cutoff`` of a face.  Returns ``wrapped`` ``(N, D)``,
+    ``ext_pos`` ``(M, D)`` (originals first) and ``ext_idx`` ``(M,)`` (original index)."""
     pos = np.asarray(positions, dtype=np.float64)
-    dim = pos.shape[1]
     cell2 = reduce_cell2(np.asarray(cell, dtype=np.float64)[:2, :2])
     area = abs(np.linalg.det(cell2))
     heights = area / np.linalg.norm(cell2, axis=1)[::-1]
@@ -95,15 +79,48 @@ def periodic_pairs(positions: np.ndarray, cell: np.ndarray, cutoff: float,
                 shifted[:, :2] += si * cell2[0] + sj * cell2[1]
                 ext.append(shifted)
                 idx.append(sel)
-    ext_pos = np.vstack(ext)
-    ext_idx = np.concatenate(idx)
-    tree_ext = cKDTree(ext_pos)
-    tree = cKDTree(wrapped)
-    dm = tree.sparse_distance_matrix(tree_ext, cutoff, output_type="ndarray")
+    return wrapped, np.vstack(ext), np.concatenate(idx)
+
+
+def periodic_pairs(positions: np.ndarray, cell: np.ndarray, cutoff: float,
+                   rmin: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All ordered pairs ``(i, j)``, ``i != j`` (or periodic images of the same atom), with
+    ``rmin <= |r_j - r_i| <= cutoff``, in-plane periodic, open in z.
+
+    Parameters
+    ----------
+    positions:
+        ``(N, 3)`` Cartesian Angstrom (or ``(N, 2)`` in-plane only).
+    cell:
+        ``3 x 3`` (or ``2 x 2``) LAMMPS box rows.
+    cutoff:
+        Angstrom.
+
+    Returns
+    -------
+    i, j, vec:
+        ``(P,)`` int arrays and ``(P, D)`` displacement vectors ``r_j - r_i`` (minimum image);
+        each unordered pair appears twice.
+    """
+    wrapped, ext_pos, ext_idx = _with_images(positions, cell, cutoff)
+    dm = cKDTree(wrapped).sparse_distance_matrix(cKDTree(ext_pos), cutoff,
+                                                 output_type="ndarray")
     i = dm["i"].astype(np.int64)
     k = dm["j"].astype(np.int64)
     d = dm["v"]
     keep = (d > 1e-12) & (d >= rmin)
     i, k = i[keep], k[keep]
     vec = ext_pos[k] - wrapped[i]
-    return i, ext_idx[k], vec[:, :dim]
+    return i, ext_idx[k], vec
+
+
+def periodic_pair_count(positions: np.ndarray, cell: np.ndarray,
+                        radii: np.ndarray) -> np.ndarray:
+    """Number of unordered pairs of distinct atoms with distance ``<= r`` for each ``r`` in
+    ``radii`` (Angstrom, ``> 0``, ascending), in-plane periodic, open in z; no pair list is
+    built (``cKDTree.count_neighbors``).  Returns ``(len(radii),)`` int."""
+    radii = np.asarray(radii, dtype=np.float64)
+    wrapped, ext_pos, _ = _with_images(positions, cell, float(radii.max()))
+    ordered = cKDTree(wrapped).count_neighbors(cKDTree(ext_pos), radii)
+    # ordered pairs: each unordered pair twice, plus the N self pairs at distance 0
+    return (np.asarray(ordered, dtype=np.int64) - len(wrapped)) // 2

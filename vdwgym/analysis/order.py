@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from vdwgym.analysis.neighbors import periodic_pairs
+from vdwgym.analysis.neighbors import periodic_pair_count
+from vdwgym.errors import ValidationError
 
 __all__ = ["PairOrder", "pair_order"]
 
@@ -38,19 +39,22 @@ class PairOrder:
 
 
 def pair_order(positions: np.ndarray, cell: np.ndarray,
-               window: tuple[float, float] = (2.4, 2.6), cutoff: float = 3.0,
-               pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> PairOrder:
+               window: tuple[float, float] = (2.4, 2.6), cutoff: float = 3.0) -> PairOrder:
     """Count pairs with ``window[0] <= d <= window[1]``.
 
-    ``positions``: ``(N, 3)`` Angstrom; ``cell``: LAMMPS rows; ``pairs``: precomputed
-    ``periodic_pairs(positions, cell, cutoff)`` to reuse.
+    ``positions``: ``(N, 3)`` Angstrom; ``cell``: LAMMPS rows.  The pairs are counted with
+    ``cKDTree.count_neighbors`` (no pair list); ``cutoff`` (the paper's neighbour cutoff,
+    ``>= window[1]``) bounds the search and is recorded.
     """
+    if not (0.0 < window[0] <= window[1] <= cutoff):
+        raise ValidationError("window", f"0 < low <= high <= cutoff ({cutoff} A)", window)
     pos = np.asarray(positions, dtype=np.float64)
-    if pairs is None:
-        pairs = periodic_pairs(pos, cell, cutoff)
-    _, _, vec = pairs
-    d = np.sqrt(np.einsum("ij,ij->i", vec, vec))
-    count = int(np.sum((d >= window[0]) & (d <= window[1]))) // 2
     n = len(pos)
+    if n < 2:
+        count = 0
+    else:
+        lo = np.nextafter(float(window[0]), -np.inf)  # count d >= window[0]
+        below, upto = periodic_pair_count(pos, cell, np.array([lo, float(window[1])]))
+        count = int(upto - below)
     return PairOrder(count, count / n if n else 0.0, n, (float(window[0]), float(window[1])),
                      float(cutoff))

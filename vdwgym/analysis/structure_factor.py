@@ -19,21 +19,19 @@ rotation with the stretch removed.
 Crystallinity: ``peak_sn`` = mean of ``s`` over the three independent peaks.  The layer
 counts as crystalline when ``peak_sn >= max(PEAK_SN_THRESHOLD, PEAK_SN_NOISE / N)`` and the
 third peak is at least half as strong as the mean: a perfect crystal gives 1, the test
-structures with 0.15 A noise, 8 % vacancies and an 8 A amorphous patch 0.5-0.8, an amorphous
-layer about ``4 / N`` (0.03 for 144 Mo).
+structures with 0.15 A noise, 8 % vacancies and an 8 A amorphous patch 0.51-0.92, fully
+amorphous layers 0.001-0.019 (see docs/analysis.md).
 
 ``refine``: a layer that is not periodic in the box (an incommensurate grain) has its peaks
 between grid points.  The peak positions are refined by a shrinking local search of the
 continuous ``s(G)``.  With ``"auto"`` this search runs only when a grid neighbour of a peak
 holds more than ``REFINE_MIN_RATIO`` (0.05) of the peak's intensity (median 0.007 for the
 periodic test layers, so it is skipped for most of them), and the refined peaks are used
-only if they are
-``REFINE_GAIN`` (1.1) times stronger than the grid peaks, or if a grid neighbour of a peak
-holds more than ``NEIGHBOUR_RATIO`` (0.3) of the peak's intensity (a layer periodic in the
-box has only diffuse intensity there: at most 0.13 and gains at most 1.02 were measured on
-the test bilayers with noise, vacancies and an amorphous patch), so a periodic layer keeps
-its exact grid peaks.
-``commensurate`` in the result says which was used, and ``lattice_matrix`` (integer ``M``
+only if they are ``REFINE_GAIN`` (1.1) times stronger than the grid peaks, or if a grid
+neighbour holds more than ``NEIGHBOUR_RATIO`` (0.3) of the peak's intensity (a layer
+periodic in the box has only diffuse intensity there: at most 0.13, and refinement gains of
+at most 1.02, were measured on the test bilayers with noise, vacancies and an amorphous
+patch), so a periodic layer keeps its exact grid peaks.  ``commensurate`` in the result says which was used, and ``lattice_matrix`` (integer ``M``
 with ``box_rows = M @ layer_rows``, in-plane) is given only for commensurate layers.
 """
 
@@ -121,6 +119,16 @@ def polar_angle_deg(F: np.ndarray) -> float:
     return math.degrees(math.atan2(F[1, 0] - F[0, 1], F[0, 0] + F[1, 1]))
 
 
+def _powers(u: np.ndarray, kmax: int) -> np.ndarray:
+    """``(kmax + 1, N)`` array of ``u ** k`` for ``k = 0..kmax`` by repeated products
+    (``|u| = 1``; rounding grows like ``k * 1e-16``)."""
+    out = np.empty((kmax + 1, len(u)), dtype=np.complex128)
+    out[0] = 1.0
+    for k in range(1, kmax + 1):
+        np.multiply(out[k - 1], u, out=out[k])
+    return out
+
+
 def _annulus_sf(xy: np.ndarray, cell2: np.ndarray, g0: float,
                 window: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``s(G)`` on the box reciprocal points ``G = h b1 + k b2`` of one half plane
@@ -145,8 +153,9 @@ def _annulus_sf(xy: np.ndarray, cell2: np.ndarray, g0: float,
     n = max(len(xy), 1)
     p1 = xy @ B[0]
     p2 = xy @ B[1]
-    U = np.exp(-1j * np.outer(hs, p1))
-    V = np.exp(-1j * np.outer(ks, p2))
+    U = _powers(np.exp(-1j * p1), hmax)                  # rows h = 0..hmax
+    Vp = _powers(np.exp(-1j * p2), kmax)                 # rows k = 0..kmax
+    V = np.concatenate([np.conj(Vp[:0:-1]), Vp])         # rows k = -kmax..kmax
     amp = (U @ V.T).ravel()[keep]
     return hk[keep], G[keep], (amp.real ** 2 + amp.imag ** 2) / (n * n)
 

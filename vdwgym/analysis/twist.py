@@ -222,6 +222,11 @@ class TwistAnalyzer:
             raise ValidationError("positions", "an (N, 3) array", pos.shape)
         if cell.shape != (3, 3):
             raise ValidationError("cell", "a 3 x 3 array of LAMMPS box rows", cell.shape)
+        # wrap in plane (unwrapped dump coordinates, atoms outside the box)
+        cell2 = cell[:2, :2]
+        frac = pos[:, :2] @ np.linalg.inv(cell2)
+        pos = pos.copy()
+        pos[:, :2] = (frac - np.floor(frac)) @ cell2
         el = resolve_elements(types, self.type_names, elements)
         if len(el) != len(pos):
             raise ValidationError("types", f"length {len(pos)}", len(el))

@@ -25,6 +25,9 @@ def add_parser(sub) -> None:
     p.add_argument("--tolerance", type=float, default=0.1, help="regret (deg) that ends an episode")
     p.add_argument("--target-range", type=float, nargs=2, default=(1.0, 29.0), metavar=("LOW", "HIGH"),
                    help="targets (deg) are drawn uniformly from [LOW, HIGH] each episode")
+    p.add_argument("--reward", choices=["improvement", "regret"], default="improvement",
+                   help="improvement: drop of the episode's best regret (deg); regret: the env's "
+                        "-|twist - target| per evaluation")
     p.add_argument("--n-envs", type=int, default=1, help="environments stepped in lockstep")
     p.add_argument("--algo-option", action="append", metavar="KEY=VALUE",
                    help="stable-baselines3 keyword argument, JSON value (repeatable), e.g. "
@@ -41,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
 
     config = TrainConfig(
         algo=args.algo, steps=args.steps, seed=args.seed, budget=args.budget,
-        tolerance_deg=args.tolerance, target_range_deg=tuple(args.target_range), n_envs=args.n_envs,
+        tolerance_deg=args.tolerance, target_range_deg=tuple(args.target_range), reward=args.reward,
+        n_envs=args.n_envs,
         algo_kwargs=parse_options(args.algo_option, "--algo-option"),
         backend_options=parse_options(args.backend_option, "--backend-option"))
     bar = tqdm(total=config.steps, desc=f"train {config.algo}", unit="step", file=sys.stderr,

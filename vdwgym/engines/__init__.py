@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from vdwgym.engines.base import Engine, Resources, Task, TaskResult
-from vdwgym.errors import ValidationError
+from vdwgym.errors import EngineError, ValidationError
 
 __all__ = ["ENGINES", "Engine", "Resources", "Task", "TaskResult", "make_engine"]
 
@@ -27,9 +27,16 @@ def make_engine(name: str = "local", **options: Any) -> Engine:
     if name == "mpi":
         from vdwgym.engines.mpi import MpiEngine
 
-        return MpiEngine(**options)
+        try:
+            return MpiEngine(**options)
+        except ImportError as exc:
+            raise EngineError(f"the mpi engine needs mpi4py (pip install 'vdwgym[md]'): {exc}") from exc
     if name == "flux":
         from vdwgym.engines.flux import FluxEngine
 
-        return FluxEngine(**options)
+        try:
+            return FluxEngine(**options)
+        except ImportError as exc:
+            raise EngineError("the flux engine needs flux-python and the libflux-core of a "
+                              f"Flux installation (pip install 'vdwgym[flux]'): {exc}") from exc
     raise ValidationError("engine", f"one of {list(ENGINES)}", name)

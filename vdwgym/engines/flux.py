@@ -18,7 +18,7 @@ Facts this engine relies on (flux-python 0.88):
 * when the broker goes away every future fails with ``RuntimeError("reactor start
   failed")``: mapped to an infrastructure failure (:class:`~vdwgym.errors.EngineError`).
 
-The job id is written to task.json as soon as Flux assigns it, so a restarted controller
+The job id (decimal) is written to task.json as soon as Flux assigns it, so a restarted controller
 re-attaches with ``FluxExecutor.attach(jobid)`` (it works for running and finished jobs
 still known to the instance).  ``flux`` is imported only when the engine is built; the
 functions before :class:`FluxEngine` are pure and tested without Flux.
@@ -173,7 +173,7 @@ class FluxEngine(Engine):
 
         def on_jobid(fut: Any) -> None:
             if submitted:
-                update_task_record(task.run_dir, engine="flux", job_id=str(fut.jobid()),
+                update_task_record(task.run_dir, engine="flux", job_id=str(int(fut.jobid())),
                                    time_limit_s=limit, command=list(task.command))
 
         def on_start(fut: Any, event: Any) -> None:
@@ -185,8 +185,8 @@ class FluxEngine(Engine):
                 if self._jobs.get(task.run_dir) is fut:
                     del self._jobs[task.run_dir]
             try:
-                job_id = str(fut.jobid(0))
-            except Exception:
+                job_id = str(int(fut.jobid(0)))
+            except Exception:  # never submitted: no job id
                 job_id = ""
             ended = time.time()
             try:

@@ -148,10 +148,15 @@ def supervise(task: Task, *, engine: str, should_cancel: Callable[[], bool],
     started = time.time()
     host = socket.gethostname()
     limit = task.resources.time_limit_s
-    update_task_record(run_dir, engine=engine, job_id=f"{host}:{proc.pid}", host=host,
-                       pid=proc.pid, pgid=proc.pid, proc_start=process_start_ticks(proc.pid),
-                       started=started, time_limit_s=limit, command=cmd,
-                       supervisor=f"{host}:{os.getpid()}")
+    try:
+        update_task_record(run_dir, engine=engine, job_id=f"{host}:{proc.pid}", host=host,
+                           pid=proc.pid, pgid=proc.pid, proc_start=process_start_ticks(proc.pid),
+                           started=started, time_limit_s=limit, command=cmd,
+                           supervisor=f"{host}:{os.getpid()}")
+    except OSError as exc:  # an unrecorded task could not be re-attached: do not leave it running
+        _signal_group(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise EngineError(f"could not record the task in {run_dir}: {exc}") from exc
     log.debug("started %s as pid %d in %s", cmd, proc.pid, run_dir)
     timed_out, cancelled = _wait(lambda: proc.poll() is not None, proc.pid,
                                  None if limit is None else started + limit,

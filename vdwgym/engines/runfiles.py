@@ -12,7 +12,9 @@ engine sees the task end::
 ``pid``/``pgid``/``proc_start`` (the process start time in clock ticks, from
 ``/proc/PID/stat``, guarding against pid reuse) are set by the process-based engines,
 ``job_id`` by every engine; ``supervisor`` is the process that launched and watches the
-task (the controller, or an mpi pool worker); the fields from ``ended`` on are absent while the task runs.
+task (the controller, or an mpi pool worker); the fields from ``ended`` on are absent while
+the task runs.  A worker backend that resumes and finds the process gone without an end
+record writes ``ended`` with ``"ended_unseen": true`` and ``returncode: null``.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 Each training episode is one search campaign of ``budget`` evaluations (one evaluation per
 environment step) for a target twist drawn uniformly from ``target_range_deg`` (the env's
 ``target_deg=None``); the observation carries the target, so one policy serves every
-target.  Reward per step: ``-|twist - target|`` in degrees, ``-failure_penalty_deg`` for an
-evaluation without a twist.  Observations are scaled to ``[-1, 1]``
-(:mod:`vdwgym.rl.observation`).
+target.  Reward per step (:mod:`vdwgym.rl.reward`): ``"improvement"``, the drop of the
+episode's best regret in degrees (default), or ``"regret"``, the env's ``-|twist - target|``.
+Observations are scaled to ``[-1, 1]`` (:mod:`vdwgym.rl.observation`).
 
 :func:`train` writes into ``out_dir``:
 
@@ -42,6 +42,7 @@ from vdwgym.envs import ENV_ID
 from vdwgym.errors import ValidationError
 from vdwgym.rl.observation import SCALING, ScaledObservation
 from vdwgym.rl.policy import ALGORITHMS, algorithm_class
+from vdwgym.rl.reward import REWARDS, ImprovementReward
 
 __all__ = ["TrainConfig", "TrainResult", "make_env", "train", "POLICY_NAME"]
 
@@ -69,8 +70,11 @@ class TrainConfig:
         Regret (deg) at which an episode ends early.
     target_range_deg:
         Targets (deg, in [0, 30]) are drawn uniformly from this interval each episode.
+    reward:
+        ``"improvement"`` or ``"regret"`` (:mod:`vdwgym.rl.reward`).
     failure_penalty_deg:
-        Reward is ``-failure_penalty_deg`` for an evaluation that gives no twist.
+        With ``reward="regret"``, the reward of an evaluation that gives no twist is
+        ``-failure_penalty_deg``.
     backend, backend_options:
         The lab's backend (``"surrogate"`` by default) and its options.
     n_envs:
@@ -86,6 +90,7 @@ class TrainConfig:
     budget: int = 60
     tolerance_deg: float = 0.1
     target_range_deg: tuple[float, float] = (1.0, 29.0)
+    reward: str = "improvement"
     failure_penalty_deg: float = 30.0
     backend: str = "surrogate"
     backend_options: dict[str, Any] = field(default_factory=dict)
@@ -103,6 +108,7 @@ class TrainConfig:
             ("target_range_deg", len(self.target_range_deg) == 2
              and 0.0 <= self.target_range_deg[0] < self.target_range_deg[1] <= 30.0,
              "(low, high) with 0 <= low < high <= 30 deg"),
+            ("reward", self.reward in REWARDS, f"one of {REWARDS}"),
             ("n_envs", int(self.n_envs) == self.n_envs and self.n_envs >= 1, "an integer >= 1"),
         ]
         for name, ok, bound in checks:
@@ -135,10 +141,11 @@ class TrainResult:
 
 def make_env(config: TrainConfig) -> gym.Env:
     """One training environment: ``vdwgym/Recrystallization-v0`` with ``target_deg=None``,
-    observing scaled observations."""
+    observing scaled observations, rewarded as ``config.reward`` says."""
     kwargs = config.env_kwargs()
     kwargs["target_range_deg"] = tuple(kwargs["target_range_deg"])
-    return ScaledObservation(gym.make(ENV_ID, **kwargs))
+    env = ScaledObservation(gym.make(ENV_ID, **kwargs))
+    return ImprovementReward(env) if config.reward == "improvement" else env
 
 
 def train(config: TrainConfig, out_dir: str | Path,
@@ -176,7 +183,7 @@ def train(config: TrainConfig, out_dir: str | Path,
     meta = {
         "algo": config.algo, "steps": int(config.steps), "env_steps": int(model.num_timesteps),
         "episodes": len(episodes.episodes), "seed": int(config.seed), "env_id": ENV_ID,
-        "env_kwargs": config.env_kwargs(), "n_envs": int(config.n_envs),
+        "env_kwargs": config.env_kwargs(), "reward": config.reward, "n_envs": int(config.n_envs),
         "observation_scaling": SCALING, "space": space.to_dict(), "backend": backend_config,
         "algo_kwargs": config.algo_kwargs, "hyperparameters": hyperparameters(model),
         "wall_time_s": wall, "episode_summary": summarize(episodes.episodes),

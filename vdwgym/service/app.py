@@ -19,10 +19,9 @@ POST   /campaigns/{cid}/cancel                     close the campaign, stop what
 
 Every 4xx answer is ``{"detail": message, "field": name-or-null}``.  Submissions beyond the
 budget get 409; invalid input 422 naming the field; bodies over the size bound 413.  With a
-token, every endpoint but ``/health`` needs ``Authorization: Bearer TOKEN``.
+token, every endpoint but ``/health`` and the API description (``/openapi.json``, ``/docs``)
+needs ``Authorization: Bearer TOKEN``.
 """
-
-from __future__ import annotations
 
 import contextlib
 import hmac
@@ -37,6 +36,8 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from vdwgym import __version__
 from vdwgym.errors import BudgetExhausted, ValidationError, VdwgymError
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 MAX_STREAMS = 16
 """Server-sent-event streams open at once; more get 503."""
 
-ERRORS = {code: {"model": schemas.ErrorBody} for code in (401, 404, 409, 413, 422)}
+ERRORS = {code: {"model": schemas.ErrorBody} for code in (400, 401, 404, 409, 413, 422)}
 CampaignId = Annotated[str, Path(pattern=NAME_PATTERN, description="campaign name")]
 EvaluationIdx = Annotated[int, Path(ge=0, le=MAX_BUDGET, description="evaluation index")]
 
@@ -137,24 +138,37 @@ def create_app(registry: CampaignRegistry, token: str | None = None) -> FastAPI:
     bearer = HTTPBearer(auto_error=False)
     streams = threading.BoundedSemaphore(MAX_STREAMS)
 
-    def authorized(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
+    def authorized(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
         if token is None:
             return
         if creds is None or not hmac.compare_digest(creds.credentials.encode(), token.encode()):
             raise Unauthorized
 
     guarded = [Depends(authorized)] if token is not None else []
+    SubmitRequest = schemas.submit_request_model(registry.space)
+    CampaignCreate = schemas.campaign_create_model(registry.backends)
 
     @app.exception_handler(Unauthorized)
     async def _unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
         return JSONResponse({"detail": "missing or wrong bearer token", "field": "Authorization"},
                             status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            allowed = sorted({m for route in app.router.routes
+                              if route.matches(request.scope)[0] is Match.PARTIAL
+                              for m in getattr(route, "methods", ())})
+            headers["Allow"] = ", ".join(allowed)
+        return JSONResponse({"detail": str(exc.detail), "field": None}, status_code=exc.status_code,
+                            headers=headers)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errs = exc.errors()
         first = errs[0] if errs else {"loc": ("body",), "msg": "invalid request"}
-        field = field_of(first.get("loc", ()))
+        field = "body" if first.get("type") == "json_invalid" else field_of(first.get("loc", ()))
         return error(422, f"{field}: {first.get('msg', 'invalid')}", field)
 
     @app.exception_handler(ValidationError)
@@ -192,7 +206,7 @@ def create_app(registry: CampaignRegistry, token: str | None = None) -> FastAPI:
 
     @app.post("/campaigns", response_model=schemas.CampaignSummary, status_code=201,
               dependencies=guarded, responses=ERRORS)
-    def create_campaign(body: schemas.CampaignCreate) -> dict:
+    def create_campaign(body: CampaignCreate) -> dict:
         camp = registry.create(name=body.name, backend=body.backend, target_deg=body.target_deg,
                                budget=body.budget, seed=body.seed, tolerance_deg=body.tolerance_deg)
         return camp.summary()
@@ -203,10 +217,12 @@ def create_app(registry: CampaignRegistry, token: str | None = None) -> FastAPI:
         return registry.get(cid).summary()
 
     @app.post("/campaigns/{cid}/evaluations", response_model=schemas.SubmitResponse, status_code=201,
-              dependencies=guarded, responses=ERRORS)
-    def submit(cid: CampaignId, body: schemas.SubmitRequest) -> Any:
+              dependencies=guarded,
+              responses={**ERRORS, 200: {"model": schemas.SubmitResponse,
+                                         "description": "a repeated request_id: the earlier evaluations"}})
+    def submit(cid: CampaignId, body: SubmitRequest) -> Any:
         camp = registry.get(cid)
-        views, created = camp.submit(body.recipes, body.request_id)
+        views, created = camp.submit([r.model_dump() for r in body.recipes], body.request_id)
         payload = {"created": created, "evaluations": views, "budget_left": camp.summary()["budget_left"]}
         return payload if created else JSONResponse(payload, status_code=200)
 

@@ -156,6 +156,7 @@ class ServedCampaign:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._requests: dict[str, list[int]] = {}
+        self._cancelled = store.get_meta(STATE_KEY) == "cancelled"
         self._collector = threading.Thread(target=self._collect, name=f"collect-{self.name}",
                                            daemon=True)
 
@@ -169,7 +170,10 @@ class ServedCampaign:
             data = store.get_meta(META_KEY)
             if data is None:
                 raise StoreError(f"{store.path} holds no served campaign")
-            config = ServiceCampaignConfig(**data)
+            try:
+                config = ServiceCampaignConfig(**data)
+            except TypeError as exc:
+                raise StoreError(f"{store.path}: unreadable campaign config ({exc})") from exc
             backend = build_backend(config.backend, config.parameter_space(), directory,
                                     (backend_options or {}).get(config.backend))
         except BaseException:
@@ -200,7 +204,7 @@ class ServedCampaign:
     # ------------------------------------------------------------------ state
     @property
     def cancelled(self) -> bool:
-        return self.store.get_meta(STATE_KEY) == "cancelled"
+        return self._cancelled
 
     def summary(self) -> dict[str, Any]:
         """Counts and best regret, read from the store."""
@@ -301,8 +305,10 @@ class ServedCampaign:
     def cancel(self) -> list[int]:
         """Close the campaign to new recipes and ask the backend to stop running ones."""
         with self._lock:
-            self.store.set_meta(STATE_KEY, "cancelled")
-            self.store.event("service_cancel")
+            with self.store.tx():
+                self.store.set_meta(STATE_KEY, "cancelled")
+                self.store.event("service_cancel")
+            self._cancelled = True
             stopped = [e.idx for e in self.lab.running if self._cancel_one(e)]
         self._bump()
         return stopped

@@ -7,12 +7,13 @@ exactly the parameter space's fields (``GET /space``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from vdwgym.service.campaigns import BACKENDS
 from vdwgym.service.limits import MAX_BATCH, MAX_BUDGET, NAME_PATTERN
+from vdwgym.space import ParameterSpace
 
 RECIPE_EXAMPLE = {"temperature_K": 2000.0, "lattice_strain": 0.02, "shear_strain": 0.056}
 EvaluationStatus = Literal["proposed", "launched", "done"]
@@ -38,18 +39,21 @@ class SpaceBody(BaseModel):
     dimensions: list[Dimension]
 
 
-class CampaignCreate(BaseModel):
-    """A new campaign.  The server picks a name (``c0000``, ...) when none is given."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(None, pattern=NAME_PATTERN, description="campaign name (unique)")
-    backend: Literal[BACKENDS] = Field("surrogate", description="one the server allows")  # type: ignore[valid-type]
-    target_deg: float = Field(8.5, ge=0.0, le=30.0, allow_inf_nan=False, description="target twist, deg")
-    budget: int = Field(60, ge=1, le=MAX_BUDGET, description="evaluations in all")
-    seed: int = Field(0, ge=0, lt=2**63, description="root seed of the campaign")
-    tolerance_deg: float = Field(0.1, ge=0.0, le=30.0, allow_inf_nan=False,
-                                 description="regret counted as reaching the target, deg")
+def campaign_create_model(backends: Sequence[str]) -> type[BaseModel]:
+    """The body of a new campaign on a server that allows ``backends``.  The server picks a
+    name (``c0000``, ...) when none is given."""
+    return create_model(
+        "CampaignCreate",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__=campaign_create_model.__doc__,
+        name=(str | None, Field(None, pattern=NAME_PATTERN, description="campaign name (unique)")),
+        backend=(Literal[tuple(backends)], Field(backends[0], description="evaluation backend")),
+        target_deg=(float, Field(8.5, ge=0.0, le=30.0, allow_inf_nan=False, description="target twist, deg")),
+        budget=(int, Field(60, ge=1, le=MAX_BUDGET, description="evaluations in all")),
+        seed=(int, Field(0, ge=0, lt=2**63, description="root seed of the campaign")),
+        tolerance_deg=(float, Field(0.1, ge=0.0, le=30.0, allow_inf_nan=False,
+                                    description="regret counted as reaching the target, deg")),
+    )
 
 
 class CampaignConfigBody(BaseModel):
@@ -78,15 +82,24 @@ class CampaignList(BaseModel):
     campaigns: list[CampaignSummary]
 
 
-class SubmitRequest(BaseModel):
-    """Recipes to evaluate.  ``request_id`` makes the submission idempotent: the same id
-    with the same recipes returns the evaluations it created instead of new ones."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"recipes": [RECIPE_EXAMPLE], "request_id": "step-0001"}]})
-
-    recipes: list[dict[str, float]] = Field(..., min_length=1, max_length=MAX_BATCH)
-    request_id: str | None = Field(None, pattern=NAME_PATTERN)
+def submit_request_model(space: ParameterSpace) -> type[BaseModel]:
+    """The body of a submission for recipes of ``space``: each recipe an object with
+    exactly the space's fields, numbers within bounds.  ``request_id`` makes the
+    submission idempotent: the same id with the same recipes returns the evaluations it
+    created instead of new ones."""
+    fields = {d.name: (float, Field(..., ge=d.low, le=d.high, strict=True, allow_inf_nan=False,
+                                    description=f"{d.description} ({d.unit})"))
+              for d in space.dimensions}
+    recipe = create_model("Recipe", __config__=ConfigDict(extra="forbid"), **fields)
+    example = {"recipes": [space.validate(RECIPE_EXAMPLE).to_dict()] if set(RECIPE_EXAMPLE) == set(space.names)
+               else [], "request_id": "step-0001"}
+    return create_model(
+        "SubmitRequest",
+        __config__=ConfigDict(extra="forbid", json_schema_extra={"examples": [example]}),
+        __doc__=submit_request_model.__doc__,
+        recipes=(list[recipe], Field(..., min_length=1, max_length=MAX_BATCH)),
+        request_id=(str | None, Field(None, pattern=NAME_PATTERN)),
+    )
 
 
 class EvaluationBody(BaseModel):
