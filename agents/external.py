@@ -35,8 +35,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from vdwgym.agents.base import Agent, SeedLike
 
+from vdwgym.agents.base import Agent, SeedLike
 from vdwgym.errors import ValidationError
 from vdwgym.outcome import Outcome
 from vdwgym.space import ParameterSpace, Recipe

@@ -7,8 +7,8 @@ Two optimizers (option ``optimizer``):
 
 ``"discrete"`` (default, fast)
     One joint posterior sample of ``mc_samples`` quasi-MC draws over a candidate set
-    (``n_sobol`` scrambled Sobol points plus ``n_local`` Gaussian perturbations, s.d.
-    ``local_sd`` in unit-cube units, of the best observed recipes) together with the pending
+    (``n_sobol`` scrambled Sobol points plus ``n_local`` Gaussian perturbations of the best
+    observed recipes, half with s.d. ``local_sd``, half with ``local_sd / 10``, unit-cube units) together with the pending
     points; the greedy batch is then chosen on these shared samples (a sample-average
     acquisition).  ``qei``: ``mean_s [max(batch objective) - best_f]_+``; ties at zero (no
     sample improves) are broken by the sample-mean objective.  ``qlogei``: BoTorch's
@@ -112,14 +112,16 @@ class QEIAgent(BOAgent):
 
     # ------------------------------------------------------------------ discrete optimizer
     def _candidates(self, n: int, seed: int) -> torch.Tensor:
-        """``M x d`` candidates: Sobol points plus perturbations of the best recipes."""
+        """``M x d`` candidates: Sobol points plus perturbations of the best recipes at two
+        scales (``local_sd`` and ``local_sd / 10``) for resolution near the target."""
         rng = np.random.default_rng(seed)
         C = sobol(self.space.d, max(self.n_sobol, n), seed)
         ok = np.flatnonzero(self.obs.ok)
         if self.n_local and len(ok):
             best = ok[np.argsort(self.obs.regret(self.target_deg)[ok])[: self.n_best]]
             centers = self.obs.X[best[np.arange(self.n_local) % len(best)]]
-            local = np.clip(centers + self.local_sd * rng.standard_normal(centers.shape), 0.0, 1.0)
+            sd = self.local_sd * np.where(np.arange(self.n_local) % 2 == 0, 1.0, 0.1)[:, None]
+            local = np.clip(centers + sd * rng.standard_normal(centers.shape), 0.0, 1.0)
             C = np.vstack([C, local])
         return torch.as_tensor(C, dtype=torch.float64)
 

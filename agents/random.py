@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import qmc
-from vdwgym.agents.base import Agent, SeedLike
 
+from vdwgym.agents.base import Agent, SeedLike
 from vdwgym.errors import ValidationError
 from vdwgym.space import ParameterSpace
 

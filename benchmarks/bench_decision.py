@@ -56,10 +56,11 @@ SETTINGS = {
 }
 
 
-def data(n: int, landscape: TwistLandscape):
+def data(n: int):
+    """``n`` uniform recipes and their outcomes (twist noise 0.1 deg): a function of ``n``."""
     rng = np.random.default_rng([2026, n])
     recipes = PAPER_SPACE.to_recipes(PAPER_SPACE.from_unit(rng.random((n, 3))))
-    return recipes, landscape.evaluate(recipes)
+    return recipes, TwistLandscape(PAPER_SPACE, noise_deg=0.1, seed=n).evaluate(recipes)
 
 
 def unit(recipes) -> np.ndarray:
@@ -67,13 +68,13 @@ def unit(recipes) -> np.ndarray:
 
 
 def part_time(args) -> None:
-    landscape = TwistLandscape(PAPER_SPACE, noise_deg=0.1)
+    landscape = TwistLandscape(PAPER_SPACE)
     print("| agent | setting | n | q | ask median s | min s | best regret deg | median regret deg |")
     print("|---|---|---|---|---|---|---|---|")
     for name in args.agents:
         for setting, opts in SETTINGS[name].items():
             for n in args.ns:
-                recipes, outcomes = data(n, landscape)
+                recipes, outcomes = data(n)
                 for q in args.qs:
                     times, best, med = [], [], []
                     for rep in range(args.reps):
@@ -159,8 +160,7 @@ def current_rss_mib() -> float:
 
 
 def memory_child(n_candidates: int, chunk: int) -> None:
-    landscape = TwistLandscape(PAPER_SPACE, noise_deg=0.1)
-    recipes, outcomes = data(150, landscape)
+    recipes, outcomes = data(150)
     agent = make("ts", space=PAPER_SPACE, target_deg=TARGET, seed=0, n_candidates=500)
     agent.tell(recipes, outcomes)
     agent.ask(15)  # warm-up: imports, first-call allocations

@@ -6,6 +6,7 @@ budget=50)`` and ``gymnasium.make_vec(..., num_envs=q)``.
 """
 
 import gymnasium
+
 from vdwgym.envs.recrystallization import RecrystallizationEnv
 from vdwgym.envs.vector import RecrystallizationVectorEnv
 

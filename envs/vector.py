@@ -23,6 +23,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
+
+from vdwgym.backends import Backend
 from vdwgym.envs.recrystallization import (
     EpisodeTracker,
     build_backend,
@@ -30,8 +32,6 @@ from vdwgym.envs.recrystallization import (
     info_of,
     observation_space,
 )
-
-from vdwgym.backends import Backend
 from vdwgym.errors import ValidationError
 from vdwgym.lab import ALL_COMPLETED, Evaluation, Lab
 from vdwgym.space import ParameterSpace

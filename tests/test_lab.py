@@ -60,3 +60,28 @@ def test_constructor_checks():
         Lab(FunctionBackend(), target_deg=np.nan, budget=1, seed=0)
     with pytest.raises(ValidationError, match="clock"):
         Lab(FunctionBackend(), target_deg=8.5, budget=1, seed=0, clock="wall")
+
+
+class RaisingBackend(FunctionBackend):
+    """A backend whose futures fail (an infrastructure error) or are cancelled."""
+
+    def submit(self, recipe, seed, key=None):
+        import concurrent.futures as cf
+
+        fut = cf.Future()
+        if seed % 2:
+            fut.cancel()
+            fut.set_running_or_notify_cancel()  # what an executor does for a cancelled task
+        else:
+            fut.set_exception(RuntimeError("node lost"))
+        return fut
+
+
+def test_raising_and_cancelled_futures_are_recorded_as_outcomes(tmp_path):
+    st = Store(tmp_path / "s.sqlite")
+    lab = Lab(RaisingBackend(), target_deg=8.5, budget=8, seed=0, store=st)
+    outs = lab.evaluate([GOOD] * 8)
+    statuses = {o.status.value for o in outs}
+    assert statuses <= {"failed", "cancelled"} and len(statuses) == 2
+    assert all(o.error for o in outs) and any("node lost" in o.error for o in outs)
+    assert [r.status for r in st.evaluations()] == ["done"] * 8

@@ -61,3 +61,11 @@ class AnalysisError(VdwgymError, ValueError):
 
 class BudgetExhausted(VdwgymError):
     """A submission would exceed the campaign's evaluation budget."""
+
+
+class NotFound(VdwgymError, LookupError):
+    """No campaign or evaluation of that name (the HTTP service answers 404)."""
+
+
+class Conflict(VdwgymError):
+    """A well-formed request that clashes with the campaign's state (HTTP 409)."""

@@ -29,7 +29,7 @@ from typing import Any
 
 from vdwgym.backends import Backend
 from vdwgym.errors import BudgetExhausted, ValidationError
-from vdwgym.outcome import Outcome
+from vdwgym.outcome import Outcome, Status
 from vdwgym.seeding import evaluation_seed
 from vdwgym.space import Recipe
 from vdwgym.store import Store
@@ -61,6 +61,18 @@ class Evaluation:
     @property
     def done(self) -> bool:
         return self.outcome is not None
+
+
+def outcome_of(e: Evaluation) -> Outcome:
+    """The outcome of a finished backend future; a future that raised or was cancelled
+    becomes a ``failed`` / ``cancelled`` Outcome, so it is recorded and told, never lost."""
+    try:
+        return e.future.result(timeout=0)
+    except cf.CancelledError:
+        return Outcome(Status.CANCELLED, e.recipe, e.seed, error="cancelled")
+    except Exception as exc:  # noqa: BLE001 - every backend error becomes a recorded failure
+        log.warning("evaluation %s: backend raised %s: %s", e.key, type(exc).__name__, exc)
+        return Outcome(Status.FAILED, e.recipe, e.seed, error=f"backend: {type(exc).__name__}: {exc}")
 
 
 def key_of(idx: int) -> str:
@@ -122,7 +134,8 @@ class Lab:
 
     @property
     def running(self) -> list[Evaluation]:
-        return [e for e in self.evaluations if not e.done]
+        with self._lock:
+            return [e for e in self.evaluations if not e.done]
 
     @property
     def best_regret(self) -> float | None:
@@ -145,7 +158,7 @@ class Lab:
 
         def done(f: cf.Future) -> None:
             try:
-                self._record(e, f.result())
+                self._record(e, outcome_of(e))
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's future
                 outer.set_exception(exc)
             else:
@@ -162,18 +175,19 @@ class Lab:
         Raises :class:`~vdwgym.errors.BudgetExhausted` if the batch exceeds the budget.
         """
         checked = [self.space.validate(r) for r in recipes]
-        if len(checked) > self.budget_left:
-            raise BudgetExhausted(
-                f"budget: {len(checked)} recipes requested, {self.budget_left} of {self.budget} left")
-        start = self.n_submitted
-        evals = [Evaluation(i, key_of(i), r, evaluation_seed(self.seed, i), int(cycle), source)
-                 for i, r in enumerate(checked, start=start)]
-        if self.store is not None:
-            self.store.add_proposals([(e.idx, e.key, e.recipe, e.seed, e.cycle, e.source) for e in evals],
-                                     agent_state)
-        self.evaluations.extend(evals)
-        for e in evals:
-            self._launch(e)
+        with self._lock:
+            if len(checked) > self.budget_left:
+                raise BudgetExhausted(
+                    f"budget: {len(checked)} recipes requested, {self.budget_left} of {self.budget} left")
+            start = self.n_submitted
+            evals = [Evaluation(i, key_of(i), r, evaluation_seed(self.seed, i), int(cycle), source)
+                     for i, r in enumerate(checked, start=start)]
+            if self.store is not None:
+                self.store.add_proposals([(e.idx, e.key, e.recipe, e.seed, e.cycle, e.source) for e in evals],
+                                         agent_state)
+            for e in evals:
+                self._launch(e)
+                self.evaluations.append(e)
         return evals
 
     def _launch(self, e: Evaluation, vstart: float | None = None) -> None:
@@ -213,11 +227,11 @@ class Lab:
         if return_when == ALL_COMPLETED and len(finished) < len(pending):
             finished = []
         for e in finished:
-            self._record(e, e.future.result())  # no-op for one already recorded by submit()
+            self._record(e, outcome_of(e))  # no-op for one already recorded by submit()
         return finished
 
     def _wait_virtual(self, pending: list[Evaluation], return_when: str) -> list[Evaluation]:
-        outcomes = {e.idx: e.future.result() for e in pending}
+        outcomes = {e.idx: outcome_of(e) for e in pending}
         vend = {e.idx: e.vstart + float(outcomes[e.idx].details.get("runtime_s", 0.0)) for e in pending}
         if return_when == ALL_COMPLETED:
             chosen = sorted(pending, key=lambda e: (vend[e.idx], e.idx))

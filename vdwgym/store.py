@@ -155,7 +155,8 @@ class Store:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
 
     def get_meta(self, key: str, default: Any = None) -> Any:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return default if row is None else json.loads(row[0])
 
     def event(self, kind: str, **payload: Any) -> None:
@@ -169,7 +170,9 @@ class Store:
         if kind is not None:
             q += " WHERE kind = ?"
             args = (kind,)
-        return [(t, k, json.loads(p)) for t, k, p in self._db.execute(q + " ORDER BY id", args)]
+        with self._lock:
+            rows = self._db.execute(q + " ORDER BY id", args).fetchall()
+        return [(t, k, json.loads(p)) for t, k, p in rows]
 
     # ------------------------------------------------------------------ evaluations
     def add_proposals(self, rows: list[tuple[int, str, Recipe, int, int, str]],
@@ -217,7 +220,8 @@ class Store:
             db.execute("UPDATE evaluations SET progress = ? WHERE idx = ?", (json.dumps(summary), idx))
 
     def latest_agent_state(self) -> dict | None:
-        row = self._db.execute("SELECT state FROM agent_states ORDER BY id DESC LIMIT 1").fetchone()
+        with self._lock:
+            row = self._db.execute("SELECT state FROM agent_states ORDER BY id DESC LIMIT 1").fetchone()
         return None if row is None else json.loads(row[0])
 
     def evaluations(self, status: str | None = None) -> list[EvaluationRecord]:
@@ -227,8 +231,10 @@ class Store:
         if status is not None:
             q += " WHERE status = ?"
             args = (status,)
+        with self._lock:
+            rows = self._db.execute(q + " ORDER BY idx", args).fetchall()
         out = []
-        for row in self._db.execute(q + " ORDER BY idx", args):
+        for row in rows:
             idx, key, recipe, seed, cycle, source, st, outcome, told, order, vs, ve, prog = row
             out.append(EvaluationRecord(
                 idx, key, Recipe(json.loads(recipe)), int(seed), int(cycle), source, st,
@@ -237,4 +243,5 @@ class Store:
         return out
 
     def n_evaluations(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])

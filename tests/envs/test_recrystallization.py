@@ -4,9 +4,9 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
-from vdwgym.envs import ENV_ID
 
 import vdwgym  # noqa: F401  (registers the environment)
+from vdwgym.envs import ENV_ID
 from vdwgym.errors import ValidationError
 from vdwgym.testing.backends import FunctionBackend
 

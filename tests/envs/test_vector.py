@@ -1,8 +1,8 @@
 import gymnasium as gym
 import numpy as np
-from vdwgym.envs import ENV_ID, RecrystallizationVectorEnv
 
 import vdwgym  # noqa: F401
+from vdwgym.envs import ENV_ID, RecrystallizationVectorEnv
 from vdwgym.testing.backends import FunctionBackend
 
 

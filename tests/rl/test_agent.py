@@ -2,10 +2,10 @@ import json
 
 import numpy as np
 import pytest
-from vdwgym.envs.recrystallization import RecrystallizationEnv
 
 from vdwgym import agents
 from vdwgym.campaign import Campaign, CampaignConfig
+from vdwgym.envs.recrystallization import RecrystallizationEnv
 from vdwgym.errors import ValidationError
 from vdwgym.rl import policy as policy_module
 from vdwgym.rl.observation import scale_observation
@@ -86,3 +86,15 @@ def test_space_mismatch_is_refused(ppo_policy):
     with pytest.raises(ValidationError) as err:
         agents.make("rl", space=other, target_deg=8.5, seed=0, policy=str(ppo_policy))
     assert err.value.field == "space"
+
+
+def test_async_campaign_counts_pending_in_budget_used(ppo_policy):
+    cfg = CampaignConfig(agent="rl", agent_options={"policy": str(ppo_policy)}, target_deg=20.0,
+                         budget=18, batch=3, n_init=3, mode="async", seed=4, stop_at_target=False)
+    camp = Campaign(cfg)
+    result = camp.run()
+    assert len(result.evaluations) == 18
+    agent = camp.agent
+    assert len(agent.obs) == 18 and len(agent.orders) == 18
+    assert agent.observation(n_pending=2)[4] == pytest.approx(1.0)
+    assert agent.observation()[4] == pytest.approx(18 / 20)  # the policy's training budget

@@ -11,9 +11,10 @@ from vdwgym.rl.policy import algorithm_class, load_policy
 from vdwgym.rl.training import TrainConfig, make_env, train
 
 
-def test_cli_training_writes_policy_and_record(ppo_policy, capsys):
+def test_cli_training_writes_policy_and_record(ppo_policy):
     meta = json.loads(ppo_policy.with_suffix(".json").read_text())
     assert meta["algo"] == "ppo" and meta["seed"] == 1 and meta["steps"] == 256
+    assert meta["reward"] == "improvement"
     assert meta["env_steps"] >= 256 and meta["wall_time_s"] > 0
     assert meta["env_kwargs"]["target_deg"] is None and meta["env_kwargs"]["budget"] == 20
     assert meta["backend"]["name"] == "surrogate" and "nx" in meta["backend"]
@@ -75,9 +76,11 @@ def test_config_refuses_bad_values(field, kw):
     assert err.value.field == field
 
 
-def test_missing_policy_is_a_validation_error(tmp_path):
-    with pytest.raises(ValidationError, match="policy"):
-        load_policy(tmp_path / "nothing.zip")
+@pytest.mark.parametrize("name", ["nothing.zip", ""])
+def test_missing_policy_is_a_validation_error(tmp_path, name):
+    with pytest.raises(ValidationError) as err:
+        load_policy(tmp_path / name if name else name)
+    assert err.value.field == "policy"
 
 
 def test_importing_agents_and_rl_does_not_import_stable_baselines3():

@@ -218,3 +218,13 @@ def test_refuses_a_public_address_without_token(tmp_path):
                           env=env)
     assert proc.returncode == 2
     assert "token" in proc.stderr and "listening" not in proc.stdout
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe", b"[1, 2]", b""])
+def test_malformed_body_gets_4xx_and_writes_nothing(server, client, content):
+    name = client.create_campaign(budget=2)["name"]
+    r = httpx.post(f"{server.url}/campaigns/{name}/evaluations", content=content,
+                   headers={"Content-Type": "application/json"})
+    assert r.status_code in (400, 422), r.text
+    assert r.json()["field"] in ("body", None)
+    assert client.campaign(name)["n_submitted"] == 0

@@ -8,9 +8,9 @@ import time
 
 import numpy as np
 import pytest
-from vdwgym.envs.recrystallization import RecrystallizationEnv
 
 from tests.service.conftest import ServerProcess
+from vdwgym.envs.recrystallization import RecrystallizationEnv
 from vdwgym.errors import BudgetExhausted
 from vdwgym.service.client import RemoteLab, ServiceClient
 

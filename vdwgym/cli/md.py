@@ -90,10 +90,19 @@ def _under_mpiexec(args) -> int:
     if mpiexec is None:
         print("vdwgym md: mpiexec not found (install the md extra: mpich)", file=sys.stderr)
         return 2
-    argv = [a for a in sys.argv[1:]]
-    if argv and argv[0] != "md":
-        argv = ["md", *argv]
-    cmd = [mpiexec, "-n", str(args.ranks), sys.executable, "-m", "vdwgym.cli.md", *argv[1:]]
+    argv = ["--preset", args.preset, "--temperature", repr(args.temperature),
+            "--lattice-strain", repr(args.lattice_strain),
+            "--shear-strain", repr(args.shear_strain), "--out", str(args.out),
+            "--potential", args.potential, "--ranks", str(args.ranks),
+            "--seed", str(args.seed), "--amorphous-seed", str(args.amorphous_seed)]
+    for flag, value in (("--ffield", args.ffield), ("--nx", args.nx), ("--ny", args.ny),
+                        ("--analysis-every", args.analysis_every),
+                        ("--amorphous-cache", args.amorphous_cache)):
+        if value is not None:
+            argv += [flag, str(value)]
+    for item in args.set:
+        argv += ["--set", item]
+    cmd = [mpiexec, "-n", str(args.ranks), sys.executable, "-m", "vdwgym.cli.md", *argv]
     env = dict(os.environ, **{_INNER_ENV: "1"})
     return subprocess.call(cmd, env=env)
 

@@ -57,7 +57,7 @@ def plot_crystallinity(histories: dict[str, list[dict]], out: str | Path,
     ax.set_ylim(0, 1)
     if title:
         ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="center right")
     fig.tight_layout()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -80,6 +80,8 @@ class Policy:
 def policy_paths(path: str | Path) -> tuple[Path, Path]:
     """``(zip, json)`` of a policy given either file or the stem."""
     p = Path(path)
+    if not p.name:
+        raise ValidationError("policy", "the path of a saved policy (policy.zip)", str(path))
     stem = p.with_suffix("") if p.suffix in (".zip", ".json") else p
     return stem.with_suffix(".zip"), stem.with_suffix(".json")
 

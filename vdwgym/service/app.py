@@ -40,9 +40,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from vdwgym import __version__
-from vdwgym.errors import BudgetExhausted, ValidationError, VdwgymError
+from vdwgym.errors import BudgetExhausted, Conflict, NotFound, ValidationError, VdwgymError
 from vdwgym.service import schemas
-from vdwgym.service.campaigns import CampaignRegistry, Conflict, NotFound, ServedCampaign
+from vdwgym.service.campaigns import CampaignRegistry, ServedCampaign
 from vdwgym.service.limits import MAX_BODY_BYTES, MAX_BUDGET, MAX_PAGE, MAX_STREAM_S, NAME_PATTERN
 
 __all__ = ["create_app"]

@@ -31,7 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from vdwgym.backends import Backend, completed_future, make_backend
-from vdwgym.errors import BudgetExhausted, StoreError, ValidationError, VdwgymError
+from vdwgym.errors import (
+    BudgetExhausted,
+    Conflict,
+    NotFound,
+    StoreError,
+    ValidationError,
+    VdwgymError,
+)
 from vdwgym.lab import FIRST_COMPLETED, Evaluation, Lab
 from vdwgym.outcome import Outcome, Status
 from vdwgym.service.limits import MAX_BATCH, MAX_BUDGET, MAX_CAMPAIGNS, NAME_PATTERN, NAME_RE
@@ -50,14 +57,6 @@ BACKENDS = ("surrogate", "worker", "lammps")
 """``surrogate``: in-process; ``worker``: the surrogate run as one worker subprocess per
 evaluation (asynchronous, cancellable); ``lammps``: molecular dynamics (md extra)."""
 SOURCE_PREFIX = "remote"
-
-
-class NotFound(VdwgymError, LookupError):
-    """No campaign or evaluation of that name."""
-
-
-class Conflict(VdwgymError):
-    """The request is well formed but clashes with the campaign's state."""
 
 
 @dataclass(frozen=True)

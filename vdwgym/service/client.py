@@ -28,6 +28,7 @@ import numpy as np
 from vdwgym.envs.recrystallization import EpisodeTracker, observation_space
 from vdwgym.errors import BudgetExhausted, ValidationError, VdwgymError
 from vdwgym.outcome import Outcome
+from vdwgym.service.limits import MAX_SEED
 from vdwgym.space import ParameterSpace
 
 __all__ = ["ServiceClient", "RemoteLab", "ServiceError", "RemoteValidationError"]
@@ -252,7 +253,7 @@ class RemoteLab(gym.Env):
             summary = self.client.campaign(self.attach_to)
         else:
             opts = {**self.campaign_options, **(options or {})}
-            summary = self.client.create_campaign(seed=int(self.np_random.integers(2**63)), **opts)
+            summary = self.client.create_campaign(seed=int(self.np_random.integers(MAX_SEED + 1)), **opts)
         self.campaign = summary["name"]
         self._summary = summary
         cfg = summary["config"]

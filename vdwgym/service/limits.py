@@ -13,6 +13,10 @@ MAX_BATCH = 64
 MAX_BUDGET = 10_000
 """Largest evaluation budget of one campaign."""
 
+MAX_SEED = 2**53 - 1
+"""Largest campaign root seed accepted over HTTP: every JSON client (JavaScript included)
+holds integers up to 2**53 - 1 exactly."""
+
 MAX_CAMPAIGNS = 1_000
 """Most campaigns one server root holds."""
 

@@ -8,12 +8,23 @@ exactly the parameter space's fields (``GET /space``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
-from vdwgym.service.limits import MAX_BATCH, MAX_BUDGET, NAME_PATTERN
+from vdwgym.service.limits import MAX_BATCH, MAX_BUDGET, MAX_SEED, NAME_PATTERN
 from vdwgym.space import ParameterSpace
+
+
+def integral(value: Any) -> Any:
+    """JSON Schema's integers: ``5`` and ``5.0`` are one; booleans and strings are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(integral), Field(strict=True)]
+"""An integer as JSON Schema counts them (no bool, no numeric string)."""
 
 RECIPE_EXAMPLE = {"temperature_K": 2000.0, "lattice_strain": 0.02, "shear_strain": 0.056}
 EvaluationStatus = Literal["proposed", "launched", "done"]
@@ -48,10 +59,12 @@ def campaign_create_model(backends: Sequence[str]) -> type[BaseModel]:
         __doc__=campaign_create_model.__doc__,
         name=(str | None, Field(None, pattern=NAME_PATTERN, description="campaign name (unique)")),
         backend=(Literal[tuple(backends)], Field(backends[0], description="evaluation backend")),
-        target_deg=(float, Field(8.5, ge=0.0, le=30.0, allow_inf_nan=False, description="target twist, deg")),
-        budget=(int, Field(60, ge=1, le=MAX_BUDGET, description="evaluations in all")),
-        seed=(int, Field(0, ge=0, lt=2**63, description="root seed of the campaign")),
-        tolerance_deg=(float, Field(0.1, ge=0.0, le=30.0, allow_inf_nan=False,
+        target_deg=(float, Field(8.5, ge=0.0, le=30.0, strict=True, allow_inf_nan=False,
+                                 description="target twist, deg")),
+        budget=(JsonInt, Field(60, ge=1, le=MAX_BUDGET, strict=True, description="evaluations in all")),
+        seed=(JsonInt, Field(0, ge=0, le=MAX_SEED, strict=True,
+                         description="root seed of the campaign (a JSON-safe integer)")),
+        tolerance_deg=(float, Field(0.1, ge=0.0, le=30.0, strict=True, allow_inf_nan=False,
                                     description="regret counted as reaching the target, deg")),
     )
 
