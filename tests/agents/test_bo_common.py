@@ -19,8 +19,8 @@ def unit(recipes):
     return PAPER_SPACE.to_unit(PAPER_SPACE.to_array(recipes))
 
 
-def agent(name, seed=3, **options):
-    return make(name, space=PAPER_SPACE, target_deg=TARGET, seed=seed, **options)
+def agent(name, seed=3, target=TARGET, **options):
+    return make(name, space=PAPER_SPACE, target_deg=target, seed=seed, **options)
 
 
 def warm(name, n_batches=2, q=4, seed=3, landscape=None, **options):
@@ -95,8 +95,7 @@ def test_fallback_before_two_usable_observations(name):
 def test_failed_outcomes_are_kept_and_avoided(name):
     """Target 29 deg lies next to the failing corner (u0 > 0.85, u1 > 0.8)."""
     L = TwistLandscape(PAPER_SPACE, fail_corner=True)
-    a = agent(name, seed=5)
-    a.target_deg = 29.0
+    a = agent(name, seed=5, target=29.0)
     corner = PAPER_SPACE.to_recipes(PAPER_SPACE.from_unit(
         np.array([[0.9, 0.85, 0.2], [0.95, 0.9, 0.5], [0.88, 0.95, 0.8], [0.99, 0.99, 0.4]])))
     a.tell(corner, L.evaluate(corner))
