@@ -9,7 +9,7 @@ virtual clock, so hours of simulated MD take seconds.  For each seed and mode:
 
 Both modes see the same initial design and the same lab randomness per evaluation index.
 
-    python benchmarks/bench_async.py [--agent random] [--seeds 10] [--slots 5] [--budget 60]
+    python benchmarks/bench_async.py [--agent random] [--seeds 30] [--slots 5] [--budget 100]
 """
 
 from __future__ import annotations
@@ -39,12 +39,12 @@ def measure(mode: str, seed: int, args: argparse.Namespace) -> tuple[float, floa
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--agent", default="random")
-    p.add_argument("--seeds", type=int, default=10)
+    p.add_argument("--seeds", type=int, default=30)
     p.add_argument("--slots", type=int, default=5)
-    p.add_argument("--budget", type=int, default=60)
+    p.add_argument("--budget", type=int, default=100)
     p.add_argument("--n-init", type=int, default=10)
-    p.add_argument("--target", type=float, default=8.5)
-    p.add_argument("--tolerance", type=float, default=0.3)
+    p.add_argument("--target", type=float, default=15.0)
+    p.add_argument("--tolerance", type=float, default=0.5)
     p.add_argument("--median-s", type=float, default=3600.0, help="median simulated run time (s)")
     p.add_argument("--sigma", type=float, default=0.5, help="lognormal sigma of run times")
     args = p.parse_args()

@@ -39,7 +39,9 @@ def test_sync_cycles_and_budget():
     camp, res = run(CampaignConfig(budget=23, batch=5, n_init=4, stop_at_target=False))
     assert len(res.evaluations) == 23 and res.stop_reason == "budget"
     cycles = [e.cycle for e in res.evaluations]
-    assert cycles == [0] * 4 + [1] * 5 + [2] * 5 + [3] * 5 + [4] * 4
+    assert cycles == [0] * 5 + [1] * 5 + [2] * 5 + [3] * 5 + [4] * 3
+    sources = [e.source for e in res.evaluations]
+    assert sources == ["init"] * 4 + ["agent"] * 19
     assert len(camp.agent.obs) == 23
 
 

@@ -3,8 +3,8 @@
 Modes
 -----
 ``sync``
-    The paper's batch cycles: evaluate the initial design, then repeatedly ``ask(batch)``,
-    evaluate the whole batch, ``tell`` it.
+    The paper's batch cycles: each cycle launches ``batch`` recipes (the initial design
+    first, then the agent's proposals), waits for all of them and tells the agent.
 ``async``
     Keep ``batch`` slots busy: whenever an evaluation ends, tell the agent at once and ask
     for a replacement, passing the still-running recipes as ``pending``.
@@ -260,10 +260,8 @@ class Campaign:
             self.lab.wait(return_when=ALL_COMPLETED)
         self._tell(sorted((e for e in self.lab.completed if e.idx not in self._told), key=lambda e: e.idx))
         while (reason := self._stop_reason()) is None:
-            n_design_left = len(self._next_design())
-            size = n_design_left if n_design_left else self.config.batch
             cycle = self._cycle + 1 if self.lab.n_submitted else 0
-            evals = self._propose(size, cycle)
+            evals = self._propose(self.config.batch, cycle)
             self._cycle = cycle
             self.lab.wait(evals, return_when=ALL_COMPLETED)
             self._tell(sorted(evals, key=lambda e: e.idx))

@@ -31,6 +31,8 @@ BAD_OPTIONS = [
     ({"potential": "reaxff"}, "ffield"),
 ]
 NEEDS_POTENTIAL_FILES = [
+    ({"overrides": {"walls.zhi": 10.0}}, "walls.zhi"),
+    ({"overrides": {"walls.zlo": 1.0}}, "walls.zlo"),
     ({"analysis_method": "x"}, "analysis_method"),
     ({"amorphous_seed": -1}, "amorphous_seed"),
     ({"amorphous_cache": "/tmp/bad$dir"}, "path"),
@@ -134,8 +136,9 @@ def test_overrides_make_a_validated_copy():
 
 
 def test_lammps_seeds_are_derived_and_in_range():
-    seeds = {lammps_seed(s, k) for s in range(50) for k in range(3)}
-    assert len(seeds) == 150
+    seeds = {lammps_seed(s, k, stream) for s in range(50) for k in range(4)
+             for stream in ("evaluation", "amorphous")}
+    assert len(seeds) == 400  # no two purposes or streams share a seed
     assert all(1 <= s <= 900_000_000 for s in seeds)
     assert lammps_seed(7, 1) == lammps_seed(7, 1)
 

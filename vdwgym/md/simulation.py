@@ -147,16 +147,16 @@ class Simulation:
                      f"{velocities_seed} mom yes rot no dist gaussian")
 
     def _write_initial(self, path: Path) -> None:
+        from vdwgym.md.task import BOTTOM_MO_Z, S_HEIGHT
         from vdwgym.structures import mx2_bilayer, write_lammps_data
 
         s = self.p.system
         if self.is_root:
             structure = mx2_bilayer(s.nx, s.ny, a=self.cfg.lattice_constant,
                                     stacking=s.stacking, layer_spacing=self.cfg.layer_spacing,
-                                    z0=3.0, box_z=self.p.walls.zhi - self.p.walls.zlo)
-            masses = None
+                                    s_height=S_HEIGHT, z0=BOTTOM_MO_Z, box_z=self.p.walls.zhi)
             write_lammps_data(structure, path, atom_style=self.cfg.potential.atom_style,
-                              masses=masses, title="vdwgym md initial bilayer")
+                              title="vdwgym md initial bilayer")
         self.comm.Barrier()
 
     def prepare_start(self, cache_dir: Path) -> dict[str, Any]:
@@ -176,10 +176,11 @@ class Simulation:
             return {"key": key, "path": str(data), "reused": True, **record}
         initial = self.run_dir / "initial.data"
         self._write_initial(initial)
-        self._setup(initial, lammps_seed(self.cfg.amorphous_seed, 0))
+        aseed = self.cfg.amorphous_seed
+        self._setup(initial, lammps_seed(aseed, 0, "amorphous"))
         t0 = time.perf_counter()
-        record = self.amorphize(lammps_seed(self.cfg.amorphous_seed, 1),
-                                lammps_seed(self.cfg.amorphous_seed, 2))
+        record = self.amorphize(lammps_seed(aseed, 1, "amorphous"),
+                                lammps_seed(aseed, 2, "amorphous"))
         self.equilibrate()
         record["computed_s"] = time.perf_counter() - t0
         if self.is_root:
@@ -351,12 +352,12 @@ class Simulation:
         after = box_cell(self.lmp)
         return before, after
 
-    def anneal(self, temperature_K: float, seed: int) -> None:
+    def anneal(self, temperature_K: float, velocity_seed: int, thermostat_seed: int) -> None:
         """Rapid heating: velocities drawn at T, Langevin NVT at T."""
         st = self.p.anneal
         T = _num(temperature_K)
-        self.cmd(f"velocity all create {T} {seed} mom yes rot no dist gaussian")
-        self.cmd(f"fix thermostat all langevin {T} {T} {_num(st.damping_ps)} {seed}")
+        self.cmd(f"velocity all create {T} {velocity_seed} mom yes rot no dist gaussian")
+        self.cmd(f"fix thermostat all langevin {T} {T} {_num(st.damping_ps)} {thermostat_seed}")
         self._run("anneal", self.p.steps(st.time_ps))
         self.cmd("unfix thermostat")
 

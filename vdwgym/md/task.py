@@ -69,6 +69,10 @@ __all__ = ["TaskConfig", "check_options", "check_recipe", "lammps_seed", "parse_
 
 log = logging.getLogger(__name__)
 
+#: z of the bottom Mo plane and the S-plane offset of the built bilayer, A.
+BOTTOM_MO_Z = 3.0
+S_HEIGHT = 1.56
+
 OPTION_NAMES = ("preset", "overrides", "potential", "potential_options", "nx", "ny",
                 "analysis_every", "analysis_method", "amorphous_cache", "amorphous_seed")
 ANALYSIS_METHODS = ("sf", "psi6", "histogram", "chain")
@@ -125,6 +129,8 @@ def parse_options(options: Mapping[str, Any] | None) -> TaskConfig:
     potential = resolve_potential(str(name), **dict(pot_opts))
     require_melting(potential)
     potential.check_files()
+    cfg_spacing = protocol.system.layer_spacing or potential.layer_spacing
+    _check_walls(protocol, cfg_spacing)
 
     method = opts.get("analysis_method", "sf")
     if method not in ANALYSIS_METHODS:
@@ -139,6 +145,19 @@ def parse_options(options: Mapping[str, Any] | None) -> TaskConfig:
         raise ValidationError("options.amorphous_seed", "an integer >= 0", aseed)
     return TaskConfig(protocol, potential, str(method),
                       None if cache is None else Path(cache), int(aseed))
+
+
+def _check_walls(protocol: Protocol, layer_spacing: float) -> None:
+    """The box spans z = 0 .. walls.zhi; both walls must leave the bilayer's S planes
+    (z = 1.44 and 3.0 + spacing + 1.56 A) outside their range."""
+    w = protocol.walls
+    low, high = BOTTOM_MO_Z - S_HEIGHT, BOTTOM_MO_Z + layer_spacing + S_HEIGHT
+    if w.zlo < 0 or w.zlo + w.cutoff_A >= low:
+        raise ValidationError("walls.zlo", f">= 0 A and below {low:g} - cutoff "
+                              f"({w.cutoff_A:.3g} A)", w.zlo)
+    if w.zhi - w.cutoff_A <= high:
+        raise ValidationError("walls.zhi", f"above {high:g} + cutoff ({w.cutoff_A:.3g} A)",
+                              w.zhi)
 
 
 def check_recipe(recipe: Mapping[str, float]) -> tuple[float, float, float]:
@@ -160,11 +179,20 @@ def check_recipe(recipe: Mapping[str, float]) -> tuple[float, float, float]:
     return values[0], values[1], values[2]
 
 
-def lammps_seed(seed: int, purpose: int) -> int:
+SEED_STREAMS = {"evaluation": 0, "amorphous": 1}
+
+
+def lammps_seed(seed: int, purpose: int, stream: str = "evaluation") -> int:
     """A LAMMPS random seed in ``[1, 900000000]`` (the Marsaglia generator's range, used by
-    fix langevin) derived from ``(seed, purpose)``."""
-    state = np.random.SeedSequence([int(seed), int(purpose)]).generate_state(1)[0]
+    fix langevin) derived from ``(seed, stream, purpose)``: the evaluation's seeds and the
+    amorphous start's never share a stream, even when both seeds are equal."""
+    state = np.random.SeedSequence([int(seed), SEED_STREAMS[stream], int(purpose)]
+                                   ).generate_state(1)[0]
     return int(state) % 900_000_000 + 1
+
+
+#: Bumped whenever the way an amorphous start is computed changes (invalidates caches).
+AMORPHOUS_SCHEME = 2
 
 
 def amorphous_key(cfg: TaskConfig) -> str:
@@ -180,6 +208,7 @@ def amorphous_key(cfg: TaskConfig) -> str:
         "system": p.to_dict()["system"], "walls": p.to_dict()["walls"],
         "timestep_fs": p.timestep_fs, "amorphize": p.to_dict()["amorphize"],
         "equilibrate": p.to_dict()["equilibrate"], "seed": cfg.amorphous_seed,
+        "scheme": AMORPHOUS_SCHEME,
     }, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
@@ -206,8 +235,8 @@ def run(recipe: Recipe | Mapping[str, float], seed: int, options: Mapping[str, A
     try:
         start = sim.prepare_start(cache_dir)
         box_before, box_after = sim.apply_recipe(lattice_strain, shear_strain)
-        sim.anneal(temperature, lammps_seed(seed, 1))
-        sim.quench(temperature, lammps_seed(seed, 2))
+        sim.anneal(temperature, lammps_seed(seed, 1), lammps_seed(seed, 2))
+        sim.quench(temperature, lammps_seed(seed, 3))
         final = sim.finish()
     finally:
         sim.close()
