@@ -46,7 +46,7 @@ def plot_regret(evaluations: Sequence[Evaluation], target_deg: float, path: str 
     reg = regret_trace(evaluations, target_deg)
     idx = np.arange(1, len(reg) + 1)
     src = np.array([e.source for e in sorted(evaluations, key=lambda e: e.idx)])
-    fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=120)
+    fig, ax = plt.subplots(figsize=(8.0, 3.8), dpi=120)
     floor = 1e-3
     for s, colour in (("init", "0.6"), ("agent", "tab:blue"), ("user", "tab:green")):
         m = (src == s) & np.isfinite(reg)
@@ -65,7 +65,7 @@ def plot_regret(evaluations: Sequence[Evaluation], target_deg: float, path: str 
     ax.set_xlabel("evaluation")
     ax.set_ylabel("regret |twist - target| (deg)")
     ax.set_title(title or f"target {target_deg:g} deg")
-    ax.legend(fontsize=7, loc="lower left", framealpha=0.8)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path)
