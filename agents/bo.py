@@ -13,36 +13,22 @@ from __future__ import annotations
 import abc
 import contextlib
 import logging
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import torch
-from scipy.stats import qmc
 
 from vdwgym.agents.base import Agent, SeedLike
 from vdwgym.agents.gp import fit_gp
 from vdwgym.agents.objective import check_objective, training_data
+from vdwgym.agents.sobol import SobolStream
 from vdwgym.errors import ValidationError
 from vdwgym.space import ParameterSpace
 
-__all__ = ["BOAgent", "one_thread", "sobol"]
+__all__ = ["BOAgent", "one_thread"]
 
 log = logging.getLogger(__name__)
-
-
-def sobol(d: int, n: int, seed: int, skip: int = 0) -> np.ndarray:
-    """``n x d`` scrambled Sobol points in the unit cube, after skipping ``skip`` points.
-
-    (Any ``n``: scipy's warning that balance needs a power of 2 is silenced.)
-    """
-    engine = qmc.Sobol(d, scramble=True, seed=seed)
-    if skip:
-        engine.fast_forward(skip)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return engine.random(n)
 
 
 @contextlib.contextmanager
@@ -80,14 +66,13 @@ class BOAgent(Agent):
             raise ValidationError("min_ok", "an integer >= 2", min_ok)
         self.min_ok = int(min_ok)
         self.fit_maxiter = int(fit_maxiter)
-        self._sobol_seed = int(self.rng.integers(2**31))
-        self._drawn = 0
+        self._sobol = SobolStream(space.d, int(self.rng.integers(2**31)))
 
     def propose(self, n: int, pending_unit: np.ndarray) -> np.ndarray:
         if int(self.obs.ok.sum()) < self.min_ok:
             log.info("%s: %d usable observations < %d, Sobol proposals", self.name,
                      int(self.obs.ok.sum()), self.min_ok)
-            return self._sobol(n)
+            return self._sobol.draw(n)
         seed = int(self.rng.integers(2**31))
         X, y = training_data(self.obs, self.target_deg, self.objective)
         with one_thread(), torch.random.fork_rng():
@@ -105,15 +90,9 @@ class BOAgent(Agent):
         seeds every sampler and optimizer of the call.
         """
 
-    def _sobol(self, n: int) -> np.ndarray:
-        U = sobol(self.space.d, n, self._sobol_seed, skip=self._drawn)
-        self._drawn += n
-        return U
-
     def state_dict(self) -> dict[str, Any]:
-        return {**super().state_dict(), "sobol_seed": self._sobol_seed, "drawn": self._drawn}
+        return {**super().state_dict(), **self._sobol.state()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
-        self._sobol_seed = int(state["sobol_seed"])
-        self._drawn = int(state["drawn"])
+        self._sobol.load(state)

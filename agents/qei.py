@@ -44,9 +44,10 @@ from botorch.utils.safe_math import log_fatplus, logmeanexp
 from linear_operator.utils.warnings import NumericalWarning
 
 from vdwgym.agents.base import SeedLike
-from vdwgym.agents.bo import BOAgent, sobol
+from vdwgym.agents.bo import BOAgent
 from vdwgym.agents.gp import unit_bounds
 from vdwgym.agents.objective import best_value, mc_objective, score
+from vdwgym.agents.sobol import sobol
 from vdwgym.errors import ValidationError
 from vdwgym.space import ParameterSpace
 

@@ -24,8 +24,9 @@ import torch
 from botorch.sampling.pathwise import draw_matheron_paths
 
 from vdwgym.agents.base import SeedLike
-from vdwgym.agents.bo import BOAgent, sobol
+from vdwgym.agents.bo import BOAgent
 from vdwgym.agents.objective import score
+from vdwgym.agents.sobol import sobol
 from vdwgym.errors import ValidationError
 from vdwgym.space import ParameterSpace
 

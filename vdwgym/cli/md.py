@@ -28,7 +28,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                               description=__doc__,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_arguments(p)
-    p.set_defaults(func=run)
     return p
 
 
