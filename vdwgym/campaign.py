@@ -38,7 +38,7 @@ from vdwgym.errors import StoreError, ValidationError
 from vdwgym.lab import ALL_COMPLETED, FIRST_COMPLETED, Evaluation, Lab
 from vdwgym.outcome import fold_twist
 from vdwgym.seeding import stream
-from vdwgym.space import PAPER_SPACE, ParameterSpace
+from vdwgym.space import PAPER_SPACE, ParameterSpace, Recipe
 from vdwgym.store import Store
 
 __all__ = ["CampaignConfig", "Campaign", "initial_design"]
@@ -224,20 +224,22 @@ class Campaign:
         return self._design[n_done:]
 
     def _propose(self, n: int, cycle: int) -> list[Evaluation]:
+        """Launch ``n`` recipes: initial-design points first, the agent's for the rest.  The
+        agent is asked before anything is launched, so a failing agent leaves no trace."""
         n = min(n, self.lab.budget_left)
         if n <= 0:
             return []
-        design = self._next_design()[:n]
+        design = self.space.to_recipes(self._next_design()[:n]) if len(self._next_design()) else []
+        proposed: list[Recipe] = []
+        if n > len(design):
+            pending = [e.recipe for e in self.lab.running] + design
+            proposed = self.agent.ask(n - len(design), pending=pending or None)
         evals: list[Evaluation] = []
-        if len(design):
-            evals += self.lab.launch(self.space.to_recipes(design), cycle=cycle, source="init",
-                                     agent_state=self.agent.state_dict())
-        n_agent = n - len(design)
-        if n_agent > 0:
-            pending = [e.recipe for e in self.lab.running]
-            recipes = self.agent.ask(n_agent, pending=pending or None)
-            evals += self.lab.launch(recipes, cycle=cycle, source="agent",
-                                     agent_state=self.agent.state_dict())
+        state = self.agent.state_dict()
+        if design:
+            evals += self.lab.launch(design, cycle=cycle, source="init", agent_state=state)
+        if proposed:
+            evals += self.lab.launch(proposed, cycle=cycle, source="agent", agent_state=state)
         self.on_event("submitted", {"n": len(evals), "cycle": cycle})
         return evals
 

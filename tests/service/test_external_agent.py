@@ -51,12 +51,13 @@ def test_outside_controller_runs_a_campaign_beside_a_builtin_agent(controller, t
     assert [e.seed for e in ext.evaluations] == [e.seed for e in rnd.evaluations]
     with urllib.request.urlopen(f"{controller}/good/log", timeout=10) as r:
         log = json.load(r)
-    assert [b["n"] for b in log["suggest"]] == [3, 3, 3]
-    assert [b["n_observed"] for b in log["suggest"]] == [5, 8, 11]
+    # cycles of 3: 3 initial; 2 initial + 1 suggested; then 3, 3 and the last 2 suggested
+    assert [b["n"] for b in log["suggest"]] == [1, 3, 3, 2]
+    assert [b["n_observed"] for b in log["suggest"]] == [3, 6, 9, 12]
     assert all(b["space"]["dimensions"][0]["name"] == "temperature_K" for b in log["suggest"])
     ingested = [rec for b in log["ingest"] for rec in b["recipes"]]
     assert ingested == [e.recipe.to_dict() for e in ext.evaluations]
-    assert [b["offset"] for b in log["ingest"]] == [0, 5, 8, 11]
+    assert [b["offset"] for b in log["ingest"]] == [0, 3, 6, 9, 12]
     assert [o["twist_deg"] for b in log["ingest"] for o in b["outcomes"]] == [
         e.outcome.twist_deg for e in ext.evaluations]
     with Store(tmp_path / "ext.sqlite") as st:
@@ -72,13 +73,13 @@ def test_outside_controller_runs_a_campaign_beside_a_builtin_agent(controller, t
 ])
 def test_bad_controller_answers_are_refused_before_anything_is_written(controller, tmp_path, mode, field):
     path = tmp_path / "c.sqlite"
-    camp = Campaign(config(f"{controller}/{mode}", budget=8, n_init=2, batch=3), path)
+    camp = Campaign(config(f"{controller}/{mode}", budget=8, n_init=3, batch=3), path)
     with pytest.raises(ValidationError) as info:
         camp.run()
     assert info.value.field == field
     with Store(path) as st:
         rows = st.evaluations()
-        assert [r.source for r in rows] == ["init", "init"]
+        assert [r.source for r in rows] == ["init", "init", "init"]
         assert all(r.status == "done" for r in rows)
 
 
