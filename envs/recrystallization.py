@@ -35,6 +35,7 @@ The underlying :class:`~vdwgym.lab.Lab` is ``env.unwrapped.lab``; its
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
@@ -46,7 +47,7 @@ from vdwgym.lab import Lab
 from vdwgym.outcome import Outcome
 from vdwgym.space import PAPER_SPACE, ParameterSpace
 
-__all__ = ["RecrystallizationEnv", "observation_space", "build_backend"]
+__all__ = ["RecrystallizationEnv", "EpisodeSettings", "action_to_recipe", "observation_space", "build_backend"]
 
 OBS_LOW = np.array([0.0, -1.0, -1.0, 0.0, 0.0], dtype=np.float32)
 OBS_HIGH = np.array([30.0, 30.0, 10.0, 30.0, 1.0], dtype=np.float32)
@@ -63,10 +64,43 @@ def build_backend(backend: str | Backend, space: ParameterSpace | None,
     return make_backend(backend, space or PAPER_SPACE, **(backend_options or {}))
 
 
-def check_target_range(lo: float, hi: float) -> tuple[float, float]:
-    if not 0.0 <= lo < hi <= 30.0:
-        raise ValidationError("target_range_deg", "0 <= low < high <= 30 deg", (lo, hi))
-    return float(lo), float(hi)
+@dataclass(frozen=True)
+class EpisodeSettings:
+    """What an episode of either view is: target (deg, or None to draw one per episode from
+    ``target_range_deg``), budget (evaluations), tolerance (deg), failure penalty (deg)."""
+
+    target_deg: float | None
+    budget: int
+    tolerance_deg: float
+    target_range_deg: tuple[float, float]
+    failure_penalty_deg: float
+
+    def __post_init__(self) -> None:
+        if self.target_deg is not None and not 0.0 <= float(self.target_deg) <= 30.0:
+            raise ValidationError("target_deg", "None or a folded twist in [0, 30] deg", self.target_deg)
+        lo, hi = self.target_range_deg
+        if not 0.0 <= lo < hi <= 30.0:
+            raise ValidationError("target_range_deg", "0 <= low < high <= 30 deg", (lo, hi))
+        if int(self.budget) != self.budget or self.budget < 1:
+            raise ValidationError("budget", "an integer >= 1", self.budget)
+
+    def draw_target(self, options: dict[str, Any] | None, rng: np.random.Generator) -> float:
+        target = (options or {}).get("target_deg", self.target_deg)
+        return float(rng.uniform(*self.target_range_deg)) if target is None else float(target)
+
+    def new_lab(self, backend: Backend, target_deg: float, rng: np.random.Generator) -> Lab:
+        return Lab(backend, target_deg=target_deg, budget=int(self.budget),
+                   seed=int(rng.integers(2**63)), tolerance_deg=float(self.tolerance_deg))
+
+
+def action_to_recipe(space: ParameterSpace, action) -> dict[str, float]:
+    """The physical recipe for an action in ``[-1, 1]^d`` (refuses NaN and bad shapes)."""
+    a = np.asarray(action, dtype=np.float64)
+    if a.shape != (space.d,):
+        raise ValidationError("action", f"shape ({space.d},)", a.shape)
+    if not np.all(np.isfinite(a)):
+        raise ValidationError("action", "finite values in [-1, 1]", a.tolist())
+    return dict(zip(space.names, space.from_action(a).tolist(), strict=True))
 
 
 class EpisodeTracker:
@@ -120,17 +154,13 @@ class RecrystallizationEnv(gym.Env):
                  target_range_deg: tuple[float, float] = (1.0, 29.0),
                  failure_penalty_deg: float = 30.0, backend_options: dict[str, Any] | None = None,
                  space: ParameterSpace | None = None, render_mode: str | None = None) -> None:
-        self.backend = build_backend(backend, space, backend_options)
-        self.space = self.backend.space
-        if target_deg is not None and not 0.0 <= float(target_deg) <= 30.0:
-            raise ValidationError("target_deg", "None or a folded twist in [0, 30] deg", target_deg)
+        self.settings = EpisodeSettings(target_deg, budget, tolerance_deg, tuple(target_range_deg),
+                                        float(failure_penalty_deg))
         if render_mode not in (None, "ansi"):
             raise ValidationError("render_mode", "None or 'ansi'", render_mode)
-        self.target_deg = target_deg
-        self.target_range_deg = check_target_range(*target_range_deg)
+        self.backend = build_backend(backend, space, backend_options)
+        self.space = self.backend.space
         self.budget = int(budget)
-        self.tolerance_deg = float(tolerance_deg)
-        self.failure_penalty_deg = float(failure_penalty_deg)
         self.render_mode = render_mode
         self.action_space = gym.spaces.Box(-1.0, 1.0, (self.space.d,), dtype=np.float32)
         self.observation_space = observation_space()
@@ -139,14 +169,10 @@ class RecrystallizationEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        target = (options or {}).get("target_deg", self.target_deg)
-        if target is None:
-            target = float(self.np_random.uniform(*self.target_range_deg))
-        lab_seed = int(self.np_random.integers(2**63))
-        self.lab = Lab(self.backend, target_deg=float(target), budget=self.budget, seed=lab_seed,
-                       tolerance_deg=self.tolerance_deg)
-        self._tracker = EpisodeTracker(float(target), self.budget)
-        return self._tracker.observation(self.lab), {"target_deg": float(target), "lab_seed": lab_seed}
+        target = self.settings.draw_target(options, self.np_random)
+        self.lab = self.settings.new_lab(self.backend, target, self.np_random)
+        self._tracker = EpisodeTracker(target, self.budget)
+        return self._tracker.observation(self.lab), {"target_deg": target, "lab_seed": self.lab.seed}
 
     def step(self, action):
         if self.lab is None:
@@ -157,7 +183,7 @@ class RecrystallizationEnv(gym.Env):
         (outcome,) = self.lab.evaluate([recipe])
         self._tracker.update(outcome)
         regret = outcome.regret(self.lab.target_deg)
-        reward = -float(regret) if regret is not None else -self.failure_penalty_deg
+        reward = -float(regret) if regret is not None else -self.settings.failure_penalty_deg
         terminated = bool(self.lab.target_reached)
         truncated = bool(not terminated and self.lab.budget_left <= 0)
         return (self._tracker.observation(self.lab), reward, terminated, truncated,
@@ -165,12 +191,7 @@ class RecrystallizationEnv(gym.Env):
 
     def recipe_of(self, action) -> dict[str, float]:
         """The physical recipe for an action in ``[-1, 1]^d`` (refuses NaN and bad shapes)."""
-        a = np.asarray(action, dtype=np.float64)
-        if a.shape != (self.space.d,):
-            raise ValidationError("action", f"shape ({self.space.d},)", a.shape)
-        if not np.all(np.isfinite(a)):
-            raise ValidationError("action", "finite values in [-1, 1]", a.tolist())
-        return dict(zip(self.space.names, self.space.from_action(a).tolist(), strict=True))
+        return action_to_recipe(self.space, action)
 
     def render(self) -> str | None:
         if self.render_mode != "ansi" or self.lab is None:

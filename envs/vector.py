@@ -26,9 +26,9 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 
 from vdwgym.backends import Backend
 from vdwgym.envs.recrystallization import (
+    EpisodeSettings,
     EpisodeTracker,
     build_backend,
-    check_target_range,
     info_of,
     observation_space,
 )
@@ -53,13 +53,11 @@ class RecrystallizationVectorEnv(VectorEnv):
         if int(num_envs) != num_envs or num_envs < 1:
             raise ValidationError("num_envs", "an integer >= 1", num_envs)
         self.num_envs = int(num_envs)
+        self.settings = EpisodeSettings(target_deg, budget, tolerance_deg, tuple(target_range_deg),
+                                        float(failure_penalty_deg))
         self.backend = build_backend(backend, space, backend_options)
         self.space = self.backend.space
-        self.target_deg = target_deg
-        self.target_range_deg = check_target_range(*target_range_deg)
         self.budget = int(budget)
-        self.tolerance_deg = float(tolerance_deg)
-        self.failure_penalty_deg = float(failure_penalty_deg)
         self.render_mode = render_mode
         self.single_action_space = gym.spaces.Box(-1.0, 1.0, (self.space.d,), dtype=np.float32)
         self.single_observation_space = observation_space()
@@ -78,12 +76,9 @@ class RecrystallizationVectorEnv(VectorEnv):
         return self._new_episode(options), {}
 
     def _new_episode(self, options: dict[str, Any] | None = None) -> np.ndarray:
-        target = (options or {}).get("target_deg", self.target_deg)
-        if target is None:
-            target = float(self._np_random.uniform(*self.target_range_deg))
-        self.lab = Lab(self.backend, target_deg=float(target), budget=self.budget,
-                       seed=int(self._np_random.integers(2**63)), tolerance_deg=self.tolerance_deg)
-        self._trackers = [EpisodeTracker(float(target), self.budget) for _ in range(self.num_envs)]
+        target = self.settings.draw_target(options, self._np_random)
+        self.lab = self.settings.new_lab(self.backend, target, self._np_random)
+        self._trackers = [EpisodeTracker(target, self.budget) for _ in range(self.num_envs)]
         return self._observations()
 
     def _observations(self) -> np.ndarray:
@@ -113,7 +108,7 @@ class RecrystallizationVectorEnv(VectorEnv):
         for i, e in enumerate(self._launched):
             self._trackers[i].update(e.outcome)
             regret = e.outcome.regret(self.lab.target_deg)
-            rewards[i] = -regret if regret is not None else -self.failure_penalty_deg
+            rewards[i] = -regret if regret is not None else -self.settings.failure_penalty_deg
             evaluated[i] = True
             infos[i] = info_of(e.outcome, self.lab, e.idx)
         self._launched = []

@@ -25,7 +25,7 @@ import gymnasium as gym
 import httpx
 import numpy as np
 
-from vdwgym.envs.recrystallization import EpisodeTracker, observation_space
+from vdwgym.envs.recrystallization import EpisodeTracker, action_to_recipe, observation_space
 from vdwgym.errors import BudgetExhausted, ValidationError, VdwgymError
 from vdwgym.outcome import Outcome
 from vdwgym.service.limits import MAX_SEED
@@ -291,12 +291,7 @@ class RemoteLab(gym.Env):
 
     def recipe_of(self, action) -> dict[str, float]:
         """The physical recipe for an action in ``[-1, 1]^d`` (refuses NaN and bad shapes)."""
-        a = np.asarray(action, dtype=np.float64)
-        if a.shape != (self.space.d,):
-            raise ValidationError("action", f"shape ({self.space.d},)", a.shape)
-        if not np.all(np.isfinite(a)):
-            raise ValidationError("action", "finite values in [-1, 1]", a.tolist())
-        return dict(zip(self.space.names, self.space.from_action(a).tolist(), strict=True))
+        return action_to_recipe(self.space, action)
 
     def _observation(self) -> np.ndarray:
         s, t = self._summary, self._tracker
