@@ -145,12 +145,27 @@ class SurrogateBackend(Backend):
         return {"name": self.name, **asdict(self.model_config)}
 
 
+BACKENDS = ("surrogate", "worker", "lammps")
+
+
 def make_backend(name: str, space: ParameterSpace = PAPER_SPACE, **options: Any) -> Backend:
-    """Build a backend by name: ``"surrogate"`` (default) or ``"lammps"`` (needs the md extra)."""
+    """Build a backend by name.
+
+    ``"surrogate"`` (default): the in-process surrogate.  ``"worker"``: the same surrogate run
+    as one ``python -m vdwgym.worker`` task per evaluation through an execution engine
+    (options of :class:`~vdwgym.worker_backend.WorkerBackend`: ``root``, ``engine``, ...), for
+    exercising engines and schedulers without LAMMPS.  ``"lammps"``: molecular dynamics (the
+    ``md`` extra; options of :class:`~vdwgym.md.backend.LammpsBackend`).
+    """
     if name == "surrogate":
         return SurrogateBackend(space, **options)
+    if name == "worker":
+        from vdwgym.worker_backend import WorkerBackend
+
+        options.setdefault("root", "runs/worker")
+        return WorkerBackend(space, kind="surrogate", **options)
     if name == "lammps":
         from vdwgym.md.backend import LammpsBackend
 
         return LammpsBackend(space, **options)
-    raise ValidationError("backend", "'surrogate' or 'lammps'", name)
+    raise ValidationError("backend", f"one of {BACKENDS}", name)

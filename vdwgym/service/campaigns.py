@@ -124,11 +124,7 @@ def build_backend(name: str, space: ParameterSpace, directory: Path,
                   options: Mapping[str, Any] | None = None) -> Backend:
     """The backend of a campaign; file-based ones keep their runs in ``directory/runs``."""
     opts = dict(options or {})
-    if name == "worker":
-        from vdwgym.worker_backend import WorkerBackend
-
-        return WorkerBackend(space, root=directory / "runs", kind="surrogate", **opts)
-    if name == "lammps":
+    if name in ("worker", "lammps"):
         opts.setdefault("root", directory / "runs")
     return make_backend(name, space, **opts)
 
