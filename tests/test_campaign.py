@@ -139,3 +139,11 @@ def test_sigkill_and_resume_loses_nothing(tmp_path, mode):
     assert done.returncode == 0, done.stderr
     assert _rows(out) == _rows(tmp_path / "ref")
     assert len(_rows(out)) == 250
+
+
+def test_bad_agent_option_leaves_no_campaign_behind(tmp_path):
+    path = tmp_path / "c.sqlite"
+    with pytest.raises(ValidationError, match="method"):
+        Campaign(CampaignConfig(budget=5, agent_options={"method": "grid"}), path, backend=FunctionBackend())
+    camp = Campaign(CampaignConfig(budget=5), path, backend=FunctionBackend())
+    assert len(camp.run().evaluations) == 5

@@ -143,20 +143,22 @@ class Campaign:
         if isinstance(store, (str, Path)):
             store = Store(store)
         self.store = store
-        if store is not None and not _resuming:
-            if store.get_meta("campaign") is not None or store.n_evaluations():
-                raise StoreError(f"{store.path} already holds a campaign: use Campaign.resume "
-                                 "(CLI: --resume) or another --out")
-            from vdwgym.provenance import provenance
-
-            store.set_meta("campaign", config.to_dict())
-            store.set_meta("provenance", provenance())
+        if store is not None and not _resuming and (
+                store.get_meta("campaign") is not None or store.n_evaluations()):
+            raise StoreError(f"{store.path} already holds a campaign: use Campaign.resume "
+                             "(CLI: --resume) or another --out")
+        # Backend and agent first: a bad option must not leave a half-made campaign behind.
         self.backend = backend if backend is not None else make_backend(
             config.backend, self.space, **config.backend_options)
-        if store is not None and not _resuming:
-            store.set_meta("backend", self.backend.config())
         self.agent = agent_registry.make(config.agent, space=self.space, target_deg=config.target_deg,
                                          seed=stream(config.seed, "agent"), **config.agent_options)
+        if store is not None and not _resuming:
+            from vdwgym.provenance import provenance
+
+            with store.tx():
+                store.set_meta("campaign", config.to_dict())
+                store.set_meta("provenance", provenance())
+                store.set_meta("backend", self.backend.config())
         self.on_event = on_event or (lambda kind, payload: None)
         self.lab = Lab(self.backend, target_deg=fold_twist(config.target_deg), budget=config.budget,
                        seed=config.seed, store=store, clock=config.clock,
