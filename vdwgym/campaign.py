@@ -34,7 +34,7 @@ from scipy.stats import qmc
 
 from vdwgym import agents as agent_registry
 from vdwgym.backends import Backend, make_backend
-from vdwgym.errors import StoreError, ValidationError
+from vdwgym.errors import StoreError, check_fields
 from vdwgym.lab import ALL_COMPLETED, FIRST_COMPLETED, Evaluation, Lab
 from vdwgym.outcome import fold_twist
 from vdwgym.seeding import stream
@@ -84,9 +84,7 @@ class CampaignConfig:
             ("clock", self.clock in ("real", "virtual"), "'real' or 'virtual'"),
             ("agent", self.agent in agent_registry.names(), f"one of {agent_registry.names()}"),
         ]
-        for name, ok, bound in checks:
-            if not ok:
-                raise ValidationError(name, bound, getattr(self, name))
+        check_fields(self, checks)
         self.parameter_space()
 
     def parameter_space(self) -> ParameterSpace:

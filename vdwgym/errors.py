@@ -7,6 +7,8 @@ so code written against the standard library keeps working.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class VdwgymError(Exception):
     """Base class of every error vdwgym raises on purpose."""
@@ -33,6 +35,14 @@ class ValidationError(VdwgymError, ValueError):
         if hint:
             msg += f" ({hint})"
         super().__init__(msg)
+
+
+def check_fields(obj: object, checks: Iterable[tuple[str, bool, str]]) -> None:
+    """Raise :class:`ValidationError` for the first ``(field, ok, bound)`` whose ``ok`` is
+    False, with the value read from ``obj.field`` (used by the config dataclasses)."""
+    for name, ok, bound in checks:
+        if not ok:
+            raise ValidationError(name, bound, getattr(obj, name))
 
 
 class ConfigError(VdwgymError, ValueError):

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vdwgym.backends import Backend, completed_future, make_backend
+from vdwgym.backends import BACKENDS, Backend, completed_future, make_backend
 from vdwgym.errors import (
     BudgetExhausted,
     Conflict,
@@ -38,6 +38,7 @@ from vdwgym.errors import (
     StoreError,
     ValidationError,
     VdwgymError,
+    check_fields,
 )
 from vdwgym.lab import FIRST_COMPLETED, Evaluation, Lab
 from vdwgym.outcome import Outcome, Status
@@ -53,9 +54,6 @@ log = logging.getLogger(__name__)
 STORE_NAME = "campaign.sqlite"
 META_KEY = "service"
 STATE_KEY = "service_state"
-BACKENDS = ("surrogate", "worker", "lammps")
-"""``surrogate``: in-process; ``worker``: the surrogate run as one worker subprocess per
-evaluation (asynchronous, cancellable); ``lammps``: molecular dynamics (md extra)."""
 SOURCE_PREFIX = "remote"
 
 
@@ -92,9 +90,7 @@ class ServiceCampaignConfig:
             ("tolerance_deg", number(self.tolerance_deg) and math.isfinite(self.tolerance_deg)
              and 0.0 <= self.tolerance_deg <= 30.0, "[0, 30] deg"),
         ]
-        for name, ok, bound in checks:
-            if not ok:
-                raise ValidationError(name, bound, getattr(self, name))
+        check_fields(self, checks)
         self.parameter_space()
 
     def parameter_space(self) -> ParameterSpace:
