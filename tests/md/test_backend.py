@@ -80,3 +80,20 @@ def test_cli_on_two_mpi_ranks(tmp_path):
     assert rec["crystalline"] == last["crystalline"]
     assert [ly["peak_sn"] for ly in rec["layers"]] == pytest.approx(last["crystallinity"],
                                                                       abs=1e-5)
+
+
+@pytest.mark.md
+def test_evaluations_launched_together_compute_the_amorphous_start_once(tmp_path):
+    from vdwgym.md.backend import LammpsBackend
+
+    recipes = [Recipe(temperature_K=t, lattice_strain=0.01, shear_strain=0.056) for t in (2000.0, 2600.0)]
+    with LammpsBackend(PAPER_SPACE, preset="smoke", root=tmp_path / "runs", max_retries=0,
+                       engine_options={"slots": 2}) as backend:
+        futures = [backend.submit(r, 7 + i, key=f"e00000{i}") for i, r in enumerate(recipes)]
+        outcomes = [f.result(timeout=300) for f in futures]
+    assert all(o.status is Status.OK for o in outcomes), [o.error for o in outcomes]
+    starts = [o.details["amorphous_start"] for o in outcomes]
+    assert sorted(s["reused"] for s in starts) == [False, True]
+    assert starts[0]["key"] == starts[1]["key"]
+    cached = list((tmp_path / "runs" / "amorphous_cache").glob("amorphous_*.data"))
+    assert len(cached) == 1

@@ -9,6 +9,7 @@ Units: LAMMPS ``metal`` (A, ps, eV, K, bar); the protocol's time step is in fs.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -162,18 +163,46 @@ class Simulation:
     def prepare_start(self, cache_dir: Path) -> dict[str, Any]:
         """Load the cached amorphous start, or compute it (amorphize + equilibrate) and
         cache it atomically.  Returns a description (key, path, whether it was reused and
-        the amorphization record)."""
-        from vdwgym.md.task import amorphous_key, lammps_seed
+        the amorphization record).
+
+        Evaluations launched together share one computation: rank 0 holds an exclusive
+        ``flock`` on ``amorphous_<key>.lock`` while it computes, and an evaluation that finds
+        the lock taken waits for the result instead of melting the same layer again."""
+        from vdwgym.md.task import amorphous_key
 
         key = amorphous_key(self.cfg)
         data = cache_dir / f"amorphous_{key}.data"
         meta = cache_dir / f"amorphous_{key}.json"
         if data.is_file() and meta.is_file():
-            self.stage = "load"
-            self._setup(data, None)
-            record = json.loads(meta.read_text())
-            log.info("reusing amorphous start %s", data)
-            return {"key": key, "path": str(data), "reused": True, **record}
+            return self._load_start(key, data, meta)
+        lock = None
+        if self.is_root:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            lock = open(cache_dir / f"amorphous_{key}.lock", "w")  # held until the start is cached
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.info("another evaluation is computing amorphous start %s: waiting", key)
+                fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            ready = self.comm.bcast(data.is_file() and meta.is_file() if self.is_root else None, root=0)
+            if ready:
+                return self._load_start(key, data, meta)
+            return self._compute_start(key, cache_dir, data, meta)
+        finally:
+            if lock is not None:
+                lock.close()
+
+    def _load_start(self, key: str, data: Path, meta: Path) -> dict[str, Any]:
+        self.stage = "load"
+        self._setup(data, None)
+        record = json.loads(meta.read_text())
+        log.info("reusing amorphous start %s", data)
+        return {"key": key, "path": str(data), "reused": True, **record}
+
+    def _compute_start(self, key: str, cache_dir: Path, data: Path, meta: Path) -> dict[str, Any]:
+        from vdwgym.md.task import lammps_seed
+
         initial = self.run_dir / "initial.data"
         self._write_initial(initial)
         aseed = self.cfg.amorphous_seed
@@ -183,8 +212,6 @@ class Simulation:
                                 lammps_seed(aseed, 2, "amorphous"))
         self.equilibrate()
         record["computed_s"] = time.perf_counter() - t0
-        if self.is_root:
-            cache_dir.mkdir(parents=True, exist_ok=True)
         self.comm.Barrier()
         tmp = cache_dir / f".amorphous_{key}.{os.getpid()}.tmp"
         self.cmd(f"write_data {quote_path(tmp)} nocoeff")
