@@ -38,6 +38,7 @@ def make(name: str, **kwargs: Any):
 
 
 register("random", "vdwgym.agents.random:RandomAgent")
+register("design", "vdwgym.agents.design:DesignAgent")
 register("qei", "vdwgym.agents.qei:QEIAgent")
 register("qlogei", "vdwgym.agents.qei:QLogEIAgent")
 register("ts", "vdwgym.agents.thompson:ThompsonAgent")

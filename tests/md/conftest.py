@@ -3,6 +3,7 @@ shared by the module (seconds)."""
 
 import importlib
 import importlib.util
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +38,22 @@ def smoke_run(tmp_path_factory):
     outcome = run(FIG2_RECIPE, 11, {"preset": "smoke", "amorphous_cache": str(cache)},
                   base / "e1", lines.append)
     return outcome, lines, base / "e1", cache
+
+
+#: The paper's ReaxFF (Ponomarev, Polcar, Nicolini 2022), laid beside the project for tests;
+#: never copied into it.
+FFIELD = Path(__file__).resolve().parents[2].parent / "shared" / "potentials" / \
+    "ffield.MoS.ponomarev2022"
+needs_ffield = pytest.mark.skipif(
+    not FFIELD.is_file(), reason=f"the paper's ReaxFF file is not at {FFIELD} (it is laid "
+    "beside the project in ../shared/potentials; users pass --ffield PATH)")
+
+
+@pytest.fixture(scope="session")
+def reaxff_geometry(tmp_path_factory):
+    """The ReaxFF bilayer relaxed once per test session (about 40 s on one core)."""
+    from vdwgym.md.potentials import resolve_potential
+    from vdwgym.md.relax import relaxed_geometry
+
+    cache = tmp_path_factory.mktemp("geometry")
+    return relaxed_geometry(resolve_potential("reaxff", ffield=str(FFIELD)), cache), cache

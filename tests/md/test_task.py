@@ -16,7 +16,8 @@ from vdwgym.strain import deform_cell
 pytestmark = [pytest.mark.md, needs_lammps]
 
 LINE_KEYS = {"step", "time_ps", "stage", "temperature_K", "pe_eV", "twist_deg", "crystalline",
-             "crystallinity", "mean_abs_psi6", "order", "natoms"}
+             "crystallinity", "mean_abs_psi6", "fraction_ordered", "psi6_global", "order",
+             "natoms"}
 
 
 def _expected_lines(stage_steps):

@@ -32,7 +32,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--preset", default="quick", choices=("paper", "quick", "smoke"),
+    from vdwgym.md.protocol import PRESETS
+
+    p.add_argument("--preset", default="quick", choices=sorted(PRESETS),
                    help="protocol preset (default: quick)")
     p.add_argument("--temperature", type=float, required=True, help="anneal temperature, K")
     p.add_argument("--lattice-strain", type=float, default=0.0,

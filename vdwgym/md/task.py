@@ -20,7 +20,7 @@ Options (all optional; refused before LAMMPS starts when wrong, see :func:`parse
 ==================  =========================================================  ==========
 option              meaning                                                    default
 ==================  =========================================================  ==========
-preset              ``paper``, ``quick`` or ``smoke`` (:mod:`.protocol`)        ``quick``
+preset              a preset of :mod:`.protocol` (``workstation``...)          ``quick``
 overrides           dotted protocol fields, ``{"quench.time_ps": 100}``        ``{}``
 potential           registry name (:mod:`.potentials`)                         ``rebomos``
 potential_options   factory options, e.g. ``{"ffield": "/path/ffield"}``       ``{}``
@@ -41,6 +41,7 @@ are derived from the evaluation ``seed``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -62,6 +63,7 @@ from vdwgym.md.potentials import (
     resolve_potential,
 )
 from vdwgym.md.protocol import Protocol, make_protocol
+from vdwgym.md.relax import Geometry, relaxed_geometry
 from vdwgym.outcome import Outcome, Status
 from vdwgym.space import Recipe
 
@@ -69,9 +71,8 @@ __all__ = ["TaskConfig", "check_options", "check_recipe", "lammps_seed", "parse_
 
 log = logging.getLogger(__name__)
 
-#: z of the bottom Mo plane and the S-plane offset of the built bilayer, A.
+#: z of the bottom Mo plane of the built bilayer, A.
 BOTTOM_MO_Z = 3.0
-S_HEIGHT = 1.56
 
 OPTION_NAMES = ("preset", "overrides", "potential", "potential_options", "nx", "ny",
                 "analysis_every", "analysis_method", "amorphous_cache", "amorphous_seed")
@@ -80,23 +81,44 @@ ANALYSIS_METHODS = ("sf", "psi6", "histogram", "chain")
 
 @dataclass(frozen=True)
 class TaskConfig:
-    """Validated options of one task (see the module docstring)."""
+    """Validated options of one task (see the module docstring).  ``geometry`` is the
+    potential's bilayer geometry (:mod:`vdwgym.md.relax`), resolved by :meth:`with_geometry`
+    in the worker before LAMMPS runs (None until then)."""
 
     protocol: Protocol
     potential: Potential
     analysis_method: str
     amorphous_cache: Path | None
     amorphous_seed: int
+    geometry: Geometry | None = None
+
+    def with_geometry(self, cache_dir: Path) -> TaskConfig:
+        """A copy with the potential's geometry resolved (cached in ``cache_dir``) and the
+        walls checked against it."""
+        geometry = relaxed_geometry(self.potential, cache_dir)
+        cfg = dataclasses.replace(self, geometry=geometry)
+        _check_walls(cfg.protocol, cfg.layer_spacing, geometry.s_height)
+        return cfg
+
+    def _geometry(self) -> Geometry:
+        if self.geometry is None:
+            raise RuntimeError("TaskConfig.with_geometry() must run first")
+        return self.geometry
 
     @property
     def lattice_constant(self) -> float:
-        """Lattice constant of the built bilayer, A."""
-        return self.protocol.system.a or self.potential.a
+        """Lattice constant of the built bilayer, A (``system.a`` or the potential's)."""
+        return self.protocol.system.a or self._geometry().a
 
     @property
     def layer_spacing(self) -> float:
         """Mo-Mo interlayer distance of the built bilayer, A."""
-        return self.protocol.system.layer_spacing or self.potential.layer_spacing
+        return self.protocol.system.layer_spacing or self._geometry().layer_spacing
+
+    @property
+    def s_height(self) -> float:
+        """S-plane offset from its Mo plane in the built bilayer, A."""
+        return self._geometry().s_height
 
 
 def parse_options(options: Mapping[str, Any] | None) -> TaskConfig:
@@ -129,8 +151,10 @@ def parse_options(options: Mapping[str, Any] | None) -> TaskConfig:
     potential = resolve_potential(str(name), **dict(pot_opts))
     require_melting(potential)
     potential.check_files()
-    cfg_spacing = protocol.system.layer_spacing or potential.layer_spacing
-    _check_walls(protocol, cfg_spacing)
+    # the widest bilayer any MoS2 potential relaxes to: refused here, before anything runs;
+    # checked again against the resolved geometry in the worker
+    _check_walls(protocol, protocol.system.layer_spacing or potential.layer_spacing or 6.2,
+                 potential.s_height or 1.65)
 
     method = opts.get("analysis_method", "sf")
     if method not in ANALYSIS_METHODS:
@@ -147,11 +171,11 @@ def parse_options(options: Mapping[str, Any] | None) -> TaskConfig:
                       None if cache is None else Path(cache), int(aseed))
 
 
-def _check_walls(protocol: Protocol, layer_spacing: float) -> None:
+def _check_walls(protocol: Protocol, layer_spacing: float, s_height: float) -> None:
     """The box spans z = 0 .. walls.zhi; both walls must leave the bilayer's S planes
-    (z = 1.44 and 3.0 + spacing + 1.56 A) outside their range."""
+    (z = 3.0 - s_height and 3.0 + spacing + s_height A) outside their range."""
     w = protocol.walls
-    low, high = BOTTOM_MO_Z - S_HEIGHT, BOTTOM_MO_Z + layer_spacing + S_HEIGHT
+    low, high = BOTTOM_MO_Z - s_height, BOTTOM_MO_Z + layer_spacing + s_height
     if w.zlo < 0 or w.zlo + w.cutoff_A >= low:
         raise ValidationError("walls.zlo", f">= 0 A and below {low:g} - cutoff "
                               f"({w.cutoff_A:.3g} A)", w.zlo)
@@ -192,7 +216,7 @@ def lammps_seed(seed: int, purpose: int, stream: str = "evaluation") -> int:
 
 
 #: Bumped whenever the way an amorphous start is computed changes (invalidates caches).
-AMORPHOUS_SCHEME = 2
+AMORPHOUS_SCHEME = 3
 
 
 def amorphous_key(cfg: TaskConfig) -> str:
@@ -204,7 +228,7 @@ def amorphous_key(cfg: TaskConfig) -> str:
         files.append(hashlib.sha256(Path(f).read_bytes()).hexdigest())
     blob = json.dumps({
         "potential": cfg.potential.to_dict() | {"files": files},
-        "a": cfg.lattice_constant, "layer_spacing": cfg.layer_spacing,
+        "a": cfg.lattice_constant, "layer_spacing": cfg.layer_spacing, "s_height": cfg.s_height,
         "system": p.to_dict()["system"], "walls": p.to_dict()["walls"],
         "timestep_fs": p.timestep_fs, "amorphize": p.to_dict()["amorphize"],
         "equilibrate": p.to_dict()["equilibrate"], "seed": cfg.amorphous_seed,
@@ -228,6 +252,7 @@ def run(recipe: Recipe | Mapping[str, float], seed: int, options: Mapping[str, A
     quote_path(run_dir)
     cache_dir = (cfg.amorphous_cache or run_dir.parent / "amorphous_cache").resolve()
     quote_path(cache_dir)
+    cfg = _resolve_geometry(cfg, cache_dir)
 
     from vdwgym.md.simulation import Simulation
 
@@ -258,6 +283,8 @@ def run(recipe: Recipe | Mapping[str, float], seed: int, options: Mapping[str, A
             "preset": cfg.protocol.name,
             "protocol": cfg.protocol.to_dict(),
             "potential": cfg.potential.to_dict(),
+            "geometry": cfg.geometry.to_dict(),
+            "units": {"lammps": cfg.potential.units, "reported": "eV, ps, K, bar, A"},
             "shear_convention": cfg.protocol.shear_convention,
             "box_before_recipe": box_before.tolist(),
             "box_after_recipe": box_after.tolist(),
@@ -273,6 +300,27 @@ def run(recipe: Recipe | Mapping[str, float], seed: int, options: Mapping[str, A
         history=history,
         run_dir=str(run_dir),
     )
+
+
+def _resolve_geometry(cfg: TaskConfig, cache_dir: Path) -> TaskConfig:
+    """The geometry relaxed once, on rank 0 (serial LAMMPS), and shared with every rank."""
+    import mpi4py.MPI as MPI  # noqa: N817 - loads libmpi before lammps
+
+    comm = MPI.COMM_WORLD
+    if comm.Get_size() == 1:
+        return cfg.with_geometry(cache_dir)
+    geometry, error = None, None
+    if comm.Get_rank() == 0:
+        try:
+            geometry = cfg.with_geometry(cache_dir).geometry
+        except Exception as exc:  # re-raised on every rank below
+            error = exc
+    geometry, error = comm.bcast((geometry, error), root=0)
+    if error is not None:
+        raise error
+    cfg = dataclasses.replace(cfg, geometry=geometry)
+    _check_walls(cfg.protocol, cfg.layer_spacing, geometry.s_height)
+    return cfg
 
 
 def summarize(history: list[dict]) -> dict[str, Any]:
