@@ -44,6 +44,7 @@ from vdwgym.analysis.bond_order import (
 from vdwgym.analysis.chain import chain_walk
 from vdwgym.analysis.layers import split_layers
 from vdwgym.analysis.order import PairOrder, pair_order
+from vdwgym.analysis.stacking import STACKING_MAX_TWIST, stacking
 from vdwgym.analysis.structure_factor import sf_orientation
 from vdwgym.errors import ValidationError
 from vdwgym.outcome import fold_twist
@@ -142,6 +143,10 @@ class FrameAnalysis:
         crystalline.
     elapsed_s:
         Wall time of the analysis.
+    stacking:
+        ``"2H"`` (antiparallel layers) or ``"3R"`` (parallel) for a crystalline bilayer
+        twisted by at most 2 degrees (:mod:`vdwgym.analysis.stacking`), else None;
+        ``trigonal_offset_deg`` the offset it is read from (0 parallel, 60 antiparallel).
     """
 
     twist_deg: float | None
@@ -153,6 +158,8 @@ class FrameAnalysis:
     n_unassigned: int
     cross_check: dict[str, float | None] = field(default_factory=dict)
     elapsed_s: float = 0.0
+    stacking: str | None = None
+    trigonal_offset_deg: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dictionary."""
@@ -163,6 +170,7 @@ class FrameAnalysis:
             "n_unassigned": self.n_unassigned,
             "cross_check": {k: _f(v) for k, v in self.cross_check.items()},
             "elapsed_s": _f(self.elapsed_s, 6),
+            "stacking": self.stacking, "trigonal_offset_deg": _f(self.trigonal_offset_deg),
         }
 
 
@@ -267,10 +275,14 @@ class TwistAnalyzer:
             twist = tw("orientation_deg")
         if len(layers) < 2:
             log.warning("found %d layer(s) of %s atoms; no twist", len(layers), self.metal)
+        stack = None
+        if twist is not None and twist <= STACKING_MAX_TWIST:
+            stack = stacking(pos, is_metal, split.labels, cell)
         self._result = FrameAnalysis(
             twist, self.method, both, layers, order, len(pos), split.n_unassigned,
             {"sf": tw("sf_orientation_deg"), "psi6": tw("psi6_orientation_deg")},
-            time.perf_counter() - t0)
+            time.perf_counter() - t0, None if stack is None else stack.label,
+            None if stack is None else stack.trigonal_offset_deg)
         return self
 
     def _layer(self, k: int, zp: float, pos: np.ndarray, cell: np.ndarray, in_layer: np.ndarray,
