@@ -145,7 +145,7 @@ class SurrogateBackend(Backend):
         return {"name": self.name, **asdict(self.model_config)}
 
 
-BACKENDS = ("surrogate", "worker", "lammps")
+BACKENDS = ("surrogate", "worker", "lammps", "emulator")
 
 
 def make_backend(name: str, space: ParameterSpace = PAPER_SPACE, **options: Any) -> Backend:
@@ -155,7 +155,9 @@ def make_backend(name: str, space: ParameterSpace = PAPER_SPACE, **options: Any)
     as one ``python -m vdwgym.worker`` task per evaluation through an execution engine
     (options of :class:`~vdwgym.worker_backend.WorkerBackend`: ``root``, ``engine``, ...), for
     exercising engines and schedulers without LAMMPS.  ``"lammps"``: molecular dynamics (the
-    ``md`` extra; options of :class:`~vdwgym.md.backend.LammpsBackend`).
+    ``md`` extra; options of :class:`~vdwgym.md.backend.LammpsBackend`).  ``"emulator"``: a
+    kernel emulator of a recorded MD dataset (:class:`~vdwgym.surrogate.emulator.EmulatorBackend`,
+    option ``dataset``).
     """
     if name == "surrogate":
         return SurrogateBackend(space, **options)
@@ -168,4 +170,8 @@ def make_backend(name: str, space: ParameterSpace = PAPER_SPACE, **options: Any)
         from vdwgym.md.backend import LammpsBackend
 
         return LammpsBackend(space, **options)
+    if name == "emulator":
+        from vdwgym.surrogate.emulator import EmulatorBackend
+
+        return EmulatorBackend(space, **options)
     raise ValidationError("backend", f"one of {BACKENDS}", name)

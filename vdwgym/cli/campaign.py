@@ -22,7 +22,7 @@ def add_parser(sub) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--target", type=float, default=8.5, help="target twist (deg, folded to [0, 30])")
     p.add_argument("--agent", default="random", help="agent name (see vdwgym.agents.names())")
-    p.add_argument("--backend", default="surrogate", choices=["surrogate", "worker", "lammps"],
+    p.add_argument("--backend", default="surrogate", choices=["surrogate", "worker", "lammps", "emulator"],
                    help="worker: the surrogate as one worker process per evaluation (engines without MD)")
     p.add_argument("--batch", type=int, default=5, help="batch size q (sync) or concurrent slots (async)")
     p.add_argument("--budget", type=int, default=60, help="evaluations in all, initial design included")

@@ -32,7 +32,8 @@ from typing import Any
 from vdwgym.errors import ValidationError
 from vdwgym.space import Recipe
 
-__all__ = ["MD_DIR", "MDDataset", "MDRecord", "SCHEMA", "load_md", "md_names"]
+__all__ = ["MD_DIR", "MDDataset", "MDRecord", "RECORD_DEFAULTS", "SCHEMA", "load_md", "md_names",
+           "write_dataset"]
 
 #: Folder of the shipped MD datasets.
 MD_DIR = Path(__file__).resolve().parent / "md"
@@ -101,6 +102,29 @@ class MDDataset:
         for r in self.records:
             out.setdefault(tuple(round(v, 9) for v in r.recipe.values()), []).append(r)
         return out
+
+
+#: Fields of a record and their values when a writer leaves them out.
+RECORD_DEFAULTS: dict[str, Any] = {
+    "status": "ok", "error": None, "recorded": {}, "analysis": None, "twist_deg": None,
+    "crystalline": False, "stacking": None, "crystallinity": [], "psi6_global": [],
+    "summary": None, "timings": None, "box_after_recipe": None, "amorphous_start": None,
+    "history": [], "structure": None,
+}
+
+
+def write_dataset(path: str | Path, meta: dict[str, Any], records: list[dict[str, Any]]) -> Path:
+    """Write ``dataset.json`` and ``evaluations.jsonl.gz`` of a dataset in ``path``.
+    ``records`` need ``idx``, ``key``, ``recipe`` and ``seed``; other fields default to
+    :data:`RECORD_DEFAULTS`."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path / "evaluations.jsonl.gz", "wt", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps({**RECORD_DEFAULTS, **r}, separators=(",", ":")) + "\n")
+    (path / "dataset.json").write_text(json.dumps({**meta, "schema": SCHEMA}, indent=1,
+                                                  default=str))
+    return path
 
 
 def md_names() -> list[str]:

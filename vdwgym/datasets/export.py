@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from vdwgym.datasets import SCHEMA
+from vdwgym.datasets import write_dataset
 from vdwgym.errors import ValidationError
 from vdwgym.store import Store
 
@@ -119,16 +119,13 @@ def export_campaign(campaign_dir: str | Path, dest: str | Path, name: str | None
             if dump is not None:
                 with open(dump, "rb") as fi, gzip.open(work / r["structure"], "wb") as fo:
                     shutil.copyfileobj(fi, fo)
-        with gzip.open(work / "evaluations.jsonl.gz", "wt", encoding="utf-8") as fh:
-            for r in records:
-                fh.write(json.dumps(r, separators=(",", ":")) + "\n")
         opts = dict(config.get("backend_options", {}))
         opts.pop("root", None)
         if "potential_options" in opts:
             opts["potential_options"] = {k: Path(v).name if k == "ffield" else v
                                          for k, v in opts["potential_options"].items()}
         meta = {
-            "name": name or dest.name, "schema": SCHEMA, "description": description,
+            "name": name or dest.name, "description": description,
             "n_evaluations": len(records),
             "n_ok": sum(r["status"] == "ok" for r in records),
             "n_crystalline": sum(r["crystalline"] for r in records),
@@ -141,7 +138,7 @@ def export_campaign(campaign_dir: str | Path, dest: str | Path, name: str | None
             "backend": {k: v for k, v in backend.items() if k != "root"},
             "exported_by": provenance(),
         }
-        (work / "dataset.json").write_text(json.dumps(meta, indent=1, default=str))
+        write_dataset(work, meta, records)
         if dest.exists():
             old = dest.with_name(f".{dest.name}.old")
             dest.rename(old)

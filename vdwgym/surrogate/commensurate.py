@@ -68,6 +68,9 @@ class SurrogateConfig:
         3.16 is experimental MoS2 (rebomos relaxes to 3.172; only the ratio box/layer
         matters, and both are built from ``a0``).  ``box_temperature_K``: the box is built
         at ``a0(300 K)``, the paper's NPT equilibration before the recipe is applied.
+        ``box_a_A``: the box's lattice constant before the recipe, Angstrom, when measured
+        (None: ``a0(box_temperature_K)``); with the paper's ReaxFF the 300 K / 1 atm box
+        with an amorphous top layer has a = 3.240 A while the relaxed layer has 3.207 A.
         ``thermal_expansion_per_K``: linear in-plane coefficient alpha of
         ``a0(T) = a0 (1 + alpha T)``; 5e-6 /K is the order of MoS2's measured a-axis value
         (recalled, unchecked); applied at the recipe's temperature, where the layer
@@ -112,6 +115,7 @@ class SurrogateConfig:
     ny: int = 12
     a0_A: float = 3.16
     box_temperature_K: float = 300.0
+    box_a_A: float | None = None
     thermal_expansion_per_K: float = 5e-6
     c11_N_per_m: float = 130.0
     c12_N_per_m: float = 32.0
@@ -144,6 +148,8 @@ class SurrogateConfig:
         if not self.n_sites_min <= self.nx * self.ny <= self.n_sites_max:
             raise ValidationError("n_sites_min/n_sites_max", f"a range containing {self.nx * self.ny}",
                                   (self.n_sites_min, self.n_sites_max))
+        if self.box_a_A is not None and not (np.isfinite(self.box_a_A) and self.box_a_A > 0):
+            raise ValidationError("box_a_A", "None or a length > 0 (Angstrom)", self.box_a_A)
         positive = ("a0_A", "c11_N_per_m", "selection_temperature_scale", "max_shape_strain",
                     "order_energy_scale_eV", "max_crystal_strain", "kinetic_width_K",
                     "runtime_median_s")
@@ -305,7 +311,8 @@ class CommensurateSurrogate:
     def __init__(self, config: SurrogateConfig | None = None) -> None:
         self.config = config if config is not None else SurrogateConfig()
         cfg = self.config
-        self.box = hexagonal_box(cfg.nx, cfg.ny, float(cfg.lattice_constant(cfg.box_temperature_K)))
+        box_a = cfg.box_a_A if cfg.box_a_A is not None else cfg.lattice_constant(cfg.box_temperature_K)
+        self.box = hexagonal_box(cfg.nx, cfg.ny, float(box_a))
         self._cand = _enumerate(cfg.nx, cfg.ny, cfg.n_sites_min, cfg.n_sites_max,
                                 float(cfg.max_shape_strain))
         lam = cfg.c12_N_per_m
