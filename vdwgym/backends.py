@@ -84,6 +84,10 @@ class SurrogateBackend(Backend):
     space:
         Must contain ``temperature_K``, ``lattice_strain`` and ``shear_strain`` (the model's
         drivers); other dimensions are accepted and ignored by the model.
+    calibration:
+        Name of an MD dataset whose ``calibration.json`` holds a surrogate calibrated
+        against it (:func:`vdwgym.datasets.calibration`): its constants are the defaults,
+        ``config`` fields still override them.
     **config:
         Fields of :class:`vdwgym.surrogate.SurrogateConfig` (box size, shear convention,
         elastic constants, runtime model, ...).
@@ -96,9 +100,16 @@ class SurrogateBackend(Backend):
     DRIVERS = ("temperature_K", "lattice_strain", "shear_strain")
     OUTCOME_FIELDS = ("twist_deg", "order", "crystalline", "seed")
 
-    def __init__(self, space: ParameterSpace = PAPER_SPACE, **config: Any) -> None:
+    def __init__(self, space: ParameterSpace = PAPER_SPACE, calibration: str | None = None,
+                 **config: Any) -> None:
         super().__init__(space)
         from vdwgym.surrogate import CommensurateSurrogate, SurrogateConfig
+
+        self.calibration = calibration
+        if calibration is not None:
+            from vdwgym.datasets import calibration as load_calibration
+
+            config = {**load_calibration(calibration)["config"], **config}
 
         missing = [n for n in self.DRIVERS if n not in space.names]
         if missing:
@@ -142,7 +153,7 @@ class SurrogateBackend(Backend):
     def config(self) -> dict[str, Any]:
         from dataclasses import asdict
 
-        return {"name": self.name, **asdict(self.model_config)}
+        return {"name": self.name, "calibration": self.calibration, **asdict(self.model_config)}
 
 
 BACKENDS = ("surrogate", "worker", "lammps", "emulator")

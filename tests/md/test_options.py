@@ -126,7 +126,17 @@ def test_paper_preset_is_the_methods():
     assert (p.quench.time_ps, p.quench.final_K) == (500.0, 0.0)
     assert p.steps(p.quench.time_ps) == 1_000_000
     assert (p.walls.zlo, p.walls.zhi) == (0.0, 12.0)
-    assert set(PRESETS) == {"paper", "quick", "smoke"}
+    assert set(PRESETS) == {"paper", "workstation", "quick", "smoke"}
+
+
+def test_workstation_preset_is_the_measured_reaxff_protocol():
+    w = PRESETS["workstation"]
+    assert (w.system.nx, w.system.ny, w.timestep_fs) == (8, 8, 1.0)
+    assert (w.amorphize.temperature_K, w.amorphize.require_disorder) == (5000.0, True)
+    assert 5.0 <= w.anneal.time_ps <= 10.0 and 25.0 <= w.quench.time_ps <= 50.0
+    steps = sum(w.steps(t) for t in (w.amorphize.time_ps, w.equilibrate.time_ps,
+                                     w.anneal.time_ps, w.quench.time_ps))
+    assert steps == 43_000
 
 
 def test_overrides_make_a_validated_copy():

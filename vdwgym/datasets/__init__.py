@@ -32,7 +32,7 @@ from typing import Any
 from vdwgym.errors import ValidationError
 from vdwgym.space import Recipe
 
-__all__ = ["MD_DIR", "MDDataset", "MDRecord", "RECORD_DEFAULTS", "SCHEMA", "load_md", "md_names",
+__all__ = ["calibration", "MD_DIR", "MDDataset", "MDRecord", "RECORD_DEFAULTS", "SCHEMA", "load_md", "md_names",
            "write_dataset"]
 
 #: Folder of the shipped MD datasets.
@@ -66,6 +66,7 @@ class MDRecord:
     analysis: dict[str, Any] | None
     history: list[dict[str, Any]] = field(repr=False)
     structure: Path | None = None
+    box_before_recipe: list[list[float]] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -108,7 +109,7 @@ class MDDataset:
 RECORD_DEFAULTS: dict[str, Any] = {
     "status": "ok", "error": None, "recorded": {}, "analysis": None, "twist_deg": None,
     "crystalline": False, "stacking": None, "crystallinity": [], "psi6_global": [],
-    "summary": None, "timings": None, "box_after_recipe": None, "amorphous_start": None,
+    "summary": None, "timings": None, "box_before_recipe": None, "box_after_recipe": None, "amorphous_start": None,
     "history": [], "structure": None,
 }
 
@@ -125,6 +126,19 @@ def write_dataset(path: str | Path, meta: dict[str, Any], records: list[dict[str
     (path / "dataset.json").write_text(json.dumps({**meta, "schema": SCHEMA}, indent=1,
                                                   default=str))
     return path
+
+
+def calibration(name_or_path: str | Path) -> dict[str, Any]:
+    """The surrogate calibration stored with a dataset (``calibration.json``, written by
+    ``experiments/surrogate_vs_md.py``)."""
+    path = Path(name_or_path)
+    if not (path / "dataset.json").is_file():
+        path = MD_DIR / str(name_or_path)
+    file = path / "calibration.json"
+    if not file.is_file():
+        raise ValidationError("calibration", "a dataset with a calibration.json "
+                              f"(one of {md_names()})", str(name_or_path))
+    return json.loads(file.read_text())
 
 
 def md_names() -> list[str]:
@@ -155,5 +169,6 @@ def load_md(name_or_path: str | Path) -> MDDataset:
                 stacking=d["stacking"], crystallinity=d["crystallinity"],
                 psi6_global=d["psi6_global"], error=d["error"], recorded=d["recorded"],
                 analysis=d["analysis"], history=d["history"],
+                box_before_recipe=d.get("box_before_recipe"),
                 structure=None if d["structure"] is None else path / d["structure"]))
     return MDDataset(path, meta, records)

@@ -74,6 +74,7 @@ def _record(rec, analyse) -> dict[str, Any]:
         "crystallinity": [ly["peak_sn"] for ly in layers],
         "psi6_global": [ly["psi6_global"] for ly in layers],
         "summary": details.get("summary"), "timings": details.get("timings"),
+        "box_before_recipe": details.get("box_before_recipe"),
         "box_after_recipe": details.get("box_after_recipe"),
         "amorphous_start": (details.get("amorphous_start") or {}).get("key"),
         "history": [] if out is None else out.history,

@@ -1,19 +1,25 @@
-"""Plot the on-the-fly history of MD evaluations: top-layer crystallinity against time.
+"""Plot the on-the-fly history of MD evaluations: temperature, top-layer order and twist
+against time.
 
     python -m vdwgym.md.history_plot OUT.png LABEL=RUN_DIR/progress.jsonl [...]
 
-Only the recipe stages (anneal, quench) are drawn; time in ps from the recipe.  The
-dashed line is the structure-factor crystallinity gate of the analysis for the run's
-number of Mo atoms per layer (``max(0.2, 8 / N_Mo)``).
+Only the recipe stages (anneal, quench) are drawn; time in ps from the recipe.  Three panels
+share the time axis: the temperature (K); the top layer's structure-factor crystallinity
+(peak S/N, solid) and global orientational order ``|<psi6>|`` (dashed); and the twist (deg)
+at the frames where both layers pass the crystallinity gate (a twist of an amorphous layer
+is not a twist, so nothing is drawn there).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["load_history", "plot_crystallinity"]
+__all__ = ["load_history", "plot_histories"]
+
+RECIPE_STAGES = ("anneal", "quench")
 
 
 def load_history(path: str | Path) -> list[dict]:
@@ -21,49 +27,45 @@ def load_history(path: str | Path) -> list[dict]:
     return [json.loads(x) for x in Path(path).read_text().splitlines() if x.strip()]
 
 
-def plot_crystallinity(histories: dict[str, list[dict]], out: str | Path,
-                       title: str = "") -> Path:
-    """Top-layer crystallinity (peak S/N) of each history against time (ps), with the
-    anneal/quench boundary marked and crystalline frames as filled markers."""
-    import matplotlib
+def plot_histories(histories: Mapping[str, Sequence[dict]], axes=None):
+    """Draw each history (``label -> progress lines``) on three Axes (temperature, top-layer
+    order, twist); ``axes``: three matplotlib Axes sharing x, or None for a new figure.
+    Returns the Axes."""
+    if axes is None:
+        import matplotlib.pyplot as plt
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from vdwgym.analysis.structure_factor import PEAK_SN_NOISE, PEAK_SN_THRESHOLD
-
-    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=110)
-    gate = None
-    for label, lines in histories.items():
-        post = [ln for ln in lines if ln["stage"] in ("anneal", "quench")
-                and len(ln["crystallinity"]) > 1]
-        if not post:
+        _, axes = plt.subplots(3, 1, figsize=(6.4, 6.4), sharex=True, constrained_layout=True)
+    ax_t, ax_c, ax_w = axes
+    quench_start = None
+    for i, (label, lines) in enumerate(histories.items()):
+        rows = [ln for ln in lines if ln.get("stage") in RECIPE_STAGES]
+        if not rows:
             continue
-        t = [ln["time_ps"] for ln in post]
-        c = [ln["crystallinity"][1] for ln in post]
-        (line,) = ax.plot(t, c, lw=1.2, label=label)
-        xs = [ti for ti, ln in zip(t, post, strict=True) if ln["crystalline"]]
-        ys = [ci for ci, ln in zip(c, post, strict=True) if ln["crystalline"]]
-        ax.plot(xs, ys, "o", ms=2.5, color=line.get_color())
-        quench = next((ln["time_ps"] for ln in post if ln["stage"] == "quench"), None)
-        if quench is not None:
-            ax.axvline(quench, color=line.get_color(), lw=0.6, ls=":")
-        n_mo = post[-1]["natoms"] // 6
-        gate = max(PEAK_SN_THRESHOLD, PEAK_SN_NOISE / max(n_mo, 1))
-    if gate is not None:
-        ax.axhline(gate, color="k", lw=0.8, ls="--", label=f"crystalline gate {gate:.2f}")
-    ax.set_xlabel("time after the recipe (ps)")
-    ax.set_ylabel("top-layer crystallinity (peak S/N)")
-    ax.set_ylim(0, 1)
-    if title:
-        ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="center right")
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
-    plt.close(fig)
-    return out
+        color = f"C{i % 10}"
+        t = [ln["time_ps"] for ln in rows]
+        ax_t.plot(t, [ln["temperature_K"] for ln in rows], color=color, label=label)
+        top = [ln["crystallinity"][1] if len(ln["crystallinity"]) > 1 else 0.0 for ln in rows]
+        ax_c.plot(t, top, color=color)
+        if all("psi6_global" in ln for ln in rows):
+            ax_c.plot(t, [ln["psi6_global"][1] if len(ln["psi6_global"]) > 1 else 0.0
+                          for ln in rows], color=color, ls="--")
+        tw = [(ln["time_ps"], ln["twist_deg"]) for ln in rows if ln.get("twist_deg") is not None]
+        if tw:
+            ax_w.plot(*zip(*tw, strict=True), "o", color=color, ms=3)
+        q = next((ln["time_ps"] for ln in rows if ln["stage"] == "quench"), None)
+        quench_start = q if quench_start is None else quench_start
+    for ax in axes:
+        if quench_start is not None:
+            ax.axvline(quench_start, color="0.6", lw=0.8, ls=":")
+    ax_t.set_ylabel("T (K)")
+    ax_c.set_ylabel("top layer order\n(S/N solid, |<psi6>| dashed)")
+    ax_c.set_ylim(0, 1.05)
+    ax_w.set_ylabel("twist (deg)\nwhen crystalline")
+    ax_w.set_ylim(-1, 31)
+    ax_w.set_xlabel("time from the recipe (ps); dotted: anneal -> quench")
+    if histories:
+        ax_t.legend(fontsize=7, loc="upper right")
+    return axes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,13 +73,21 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) < 2 or any("=" not in a for a in args[1:]):
         print(__doc__, file=sys.stderr)
         return 2
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     histories = {}
     for item in args[1:]:
         label, _, path = item.partition("=")
         histories[label] = load_history(path)
-    plot_crystallinity(histories, args[0])
+    axes = plot_histories(histories)
+    axes[0].figure.savefig(args[0], dpi=120)
+    plt.close(axes[0].figure)
+    print(args[0])
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())
