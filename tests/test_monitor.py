@@ -1,0 +1,100 @@
+"""vdwgym status / watch / report on a real worker-backend campaign running in the background."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from vdwgym.errors import StoreError
+from vdwgym.monitor import load_snapshot
+from vdwgym.store import Store
+
+CAMPAIGN = ["--backend", "worker", "--slots", "2", "--batch", "2", "--budget", "6", "--n-init", "2",
+            "--no-stop-at-target", "--backend-option",
+            'options={"sleep_s": 2.0, "progress_interval_s": 0.1}']
+
+
+def vdwgym(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vdwgym", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_status_watch_report_of_a_running_campaign(tmp_path):
+    out = tmp_path / "camp"
+    proc = subprocess.Popen([sys.executable, "-m", "vdwgym", "campaign", *CAMPAIGN, "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        # Wait until at least one evaluation is finished while others run with progress.
+        deadline = time.monotonic() + 90
+        status = ""
+        while time.monotonic() < deadline:
+            if (out / "campaign.sqlite").exists():
+                status = vdwgym("status", str(out)).stdout
+                if (re.search(r"\d+ done of 6 \([12] running", status) and "fraction=" in status
+                        and not status.count("budget      0 done")):
+                    break
+            time.sleep(0.3)
+        else:
+            pytest.fail(f"never saw running and finished evaluations together:\n{status}")
+        assert "state       running" in status
+        finished = re.findall(r"^  #\d+\s+e\d{6} ok\s+twist [\d.]+ deg", status, re.M)
+        running = re.findall(r"^  #\d+\s+e\d{6} for \d+s: step=\d+, elapsed_s=[\d.]+, fraction=", status, re.M)
+        assert finished and running, status
+        watch = vdwgym("watch", str(out), "--count", "1", "--interval", "0.2")
+        assert watch.returncode == 0, watch.stderr
+        assert "e0000" in watch.stdout and "refreshed" in watch.stdout
+        assert re.search(r"(\d+ running|state       finished)", watch.stdout)
+        proc.wait(timeout=120)
+        assert proc.returncode == 0, proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    final = vdwgym("status", str(out)).stdout
+    assert "state       finished: budget" in final and "6 done of 6 (0 running" in final
+    rebuilt = vdwgym("report", str(out), "--out", str(tmp_path / "rebuilt"))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    original = (out / "report.md").read_text()
+    assert (tmp_path / "rebuilt" / "report.md").read_text() == original
+    assert (tmp_path / "rebuilt" / "evaluations.csv").read_text() == (out / "evaluations.csv").read_text()
+    assert "stopped: budget; evaluations: 6 (6 ok" in original
+
+
+def test_report_of_a_killed_campaign_says_so(tmp_path):
+    out = tmp_path / "camp"
+    proc = subprocess.Popen([sys.executable, "-m", "vdwgym", "campaign", *CAMPAIGN, "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if (out / "campaign.sqlite").exists() and load_snapshot(out).completed:
+                break
+            time.sleep(0.2)
+    finally:
+        proc.kill()
+        proc.wait()
+    snap = load_snapshot(out)
+    assert snap.state == "running" and snap.stop is None and len(snap.completed) >= 1
+    rebuilt = vdwgym("report", str(out))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    text = (out / "report.md").read_text()
+    assert "stopped: not stopped (still running, or killed)" in text
+    assert "wall time unknown" in text
+    assert (out / "regret.png").stat().st_size > 1000
+
+
+def test_read_only_store_refuses_writes(tmp_path):
+    with Store(tmp_path / "s.sqlite") as st:
+        st.set_meta("x", 1)
+    ro = Store.read_only(tmp_path / "s.sqlite")
+    assert ro.get_meta("x") == 1
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        ro.set_meta("x", 2)
+    ro.close()
+    with pytest.raises(StoreError, match="no campaign store"):
+        Store.read_only(tmp_path / "missing.sqlite")
