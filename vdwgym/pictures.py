@@ -7,8 +7,9 @@ by 6, degrees modulo 60) with one marker per layer and faded where ``|psi6|`` is
 
 :func:`plot_diffraction` draws the kinematic electron-diffraction pattern along the normal,
 ``I(k) = |sum_j f_j w_j exp(-i k . r_j)|^2`` on a continuous ``(kx, ky)`` grid (1/Angstrom),
-for every atom of the box tiled ``tiles x tiles`` times under a Gaussian window ``w_j`` (a
-finite coherence length instead of sinc side lobes: spot width about ``5 / extent``); ``f_j``
+for every atom of the box tiled ``tiles x tiles`` times (default: at least 3 and about 120 A
+across) under a Gaussian window ``w_j`` (a finite coherence length instead of sinc side lobes:
+spot width about ``5 / extent``); ``f_j``
 is the atomic number (a rough scattering weight: Mo 42, S 16).  The amplitudes on the grid are
 one matrix product, ``A = E_x W E_y^T`` with ``E_x[a, j] = exp(-i kx_a x_j)``.  The expected
 first-order Bragg spots of each layer (``|G| = 4 pi / (sqrt(3) a)``, at the structure-factor
@@ -59,16 +60,19 @@ def _elements(types, type_names, elements) -> np.ndarray:
 
 def plot_structure(positions: np.ndarray, types: np.ndarray | None, cell: np.ndarray, *,
                    ax=None, type_names: dict[int, str] | None = None,
-                   elements: np.ndarray | None = None, metal: str = "Mo", title: str | None = None):
+                   elements: np.ndarray | None = None, metal: str = "Mo", title: str | None = None,
+                   tiles: int | None = None):
     """Top view of a bilayer (module docstring).
 
     ``positions``: ``(N, 3)`` Angstrom; ``types``: ``(N,)`` (1 = Mo, 2 = S by default) or
-    ``elements``; ``cell``: LAMMPS box rows.  Returns the Axes."""
+    ``elements``; ``cell``: LAMMPS box rows (drawn); ``tiles``: periodic images drawn along
+    each box vector (default: enough for about 40 A, so that a moire shows).  Returns the Axes."""
     ax = _new_axes(ax)
     pos = np.asarray(positions, dtype=np.float64)
     cell = np.asarray(cell, dtype=np.float64)
     is_metal = _elements(types, type_names, elements) == metal
     split = split_layers(pos[:, 2], is_metal)
+    reps = tiles if tiles is not None else max(1, math.ceil(40.0 / math.sqrt(abs(np.linalg.det(cell[:2, :2])))))
     mappable = None
     for k in range(split.n_layers):
         sel = (split.labels == k) & is_metal
@@ -77,6 +81,9 @@ def plot_structure(positions: np.ndarray, types: np.ndarray | None, cell: np.nda
         orient = np.degrees(np.angle(p6)) / 6.0 % 60.0
         style = LAYER_STYLE[min(k, 1)]
         alpha = np.clip(np.abs(p6), 0.15, 1.0)
+        shifts = np.array([i * cell[0, :2] + j * cell[1, :2] for i in range(reps) for j in range(reps)])
+        xy = (xy[None] + shifts[:, None]).reshape(-1, 2)
+        orient, alpha = np.tile(orient, reps * reps), np.tile(alpha, reps * reps)
         mappable = ax.scatter(xy[:, 0], xy[:, 1], c=orient, cmap="hsv", vmin=0.0, vmax=60.0,
                               s=34 if k == 0 else 22, marker=style["marker"], alpha=alpha,
                               linewidths=0, label=f"{style['label']} layer {metal}")
@@ -93,7 +100,7 @@ def plot_structure(positions: np.ndarray, types: np.ndarray | None, cell: np.nda
 
 
 def diffraction_pattern(positions: np.ndarray, types: np.ndarray | None, cell: np.ndarray, *,
-                        kmax: float = 3.2, n: int = 321, tiles: int = 3,
+                        kmax: float = 3.2, n: int = 321, tiles: int | None = None,
                         type_names: dict[int, str] | None = None,
                         elements: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Kinematic diffraction intensity along the normal (module docstring).
@@ -103,12 +110,14 @@ def diffraction_pattern(positions: np.ndarray, types: np.ndarray | None, cell: n
     central beam (``|k| < 0.5`` 1/A)."""
     if not (isinstance(n, int) and n >= 8):
         raise ValidationError("n", "an integer >= 8", n)
+    cell2 = np.asarray(cell, dtype=np.float64)[:2, :2]
+    if tiles is None:
+        tiles = min(max(3, math.ceil(120.0 / math.sqrt(abs(np.linalg.det(cell2))))), 12)
     if not (isinstance(tiles, int) and tiles >= 1):
         raise ValidationError("tiles", "an integer >= 1", tiles)
     if not kmax > 0:
         raise ValidationError("kmax", "> 0 1/A", kmax)
     pos = np.asarray(positions, dtype=np.float64)[:, :2]
-    cell2 = np.asarray(cell, dtype=np.float64)[:2, :2]
     names = _elements(types, type_names, elements)
     f = np.array([ATOMIC_NUMBER.get(str(e), 10.0) for e in names])
     shifts = np.array([i * cell2[0] + j * cell2[1] for i in range(tiles) for j in range(tiles)])
@@ -130,7 +139,8 @@ def diffraction_pattern(positions: np.ndarray, types: np.ndarray | None, cell: n
 
 
 def plot_diffraction(positions: np.ndarray, types: np.ndarray | None, cell: np.ndarray, *,
-                     ax=None, a: float = 3.16, kmax: float = 3.2, n: int = 321, tiles: int = 3,
+                     ax=None, a: float = 3.16, kmax: float = 3.2, n: int = 321,
+                     tiles: int | None = None,
                      type_names: dict[int, str] | None = None, elements: np.ndarray | None = None,
                      analysis: Any = None, title: str | None = None):
     """The diffraction pattern with each layer's first-order Bragg spots circled and the
