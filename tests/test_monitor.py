@@ -16,7 +16,7 @@ from vdwgym.store import Store
 
 CAMPAIGN = ["--backend", "worker", "--slots", "2", "--batch", "2", "--budget", "6", "--n-init", "2",
             "--no-stop-at-target", "--backend-option",
-            'options={"sleep_s": 2.0, "progress_interval_s": 0.1}']
+            'options={"sleep_s": 4.0, "progress_interval_s": 0.1}']
 
 
 def vdwgym(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -24,31 +24,38 @@ def vdwgym(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
+FINISHED_ROW = re.compile(r"^  #\d+\s+e\d{6} ok\s+twist [\d.]+ deg, regret [\d.]+ deg$", re.M)
+RUNNING_ROW = re.compile(r"^  #\d+\s+e\d{6} for \d+s: step=\d+, elapsed_s=[\d.]+, fraction=[\d.]+$", re.M)
+
+
+def screen_with_both(*args: str, timeout: float = 90) -> str:
+    """Run ``vdwgym ARGS`` until its screen lists a finished evaluation and a running one
+    with progress (the campaign runs meanwhile); returns that screen."""
+    deadline = time.monotonic() + timeout
+    out = ""
+    while time.monotonic() < deadline:
+        res = vdwgym(*args)
+        out = res.stdout
+        if res.returncode == 0 and FINISHED_ROW.search(out) and RUNNING_ROW.search(out):
+            return out
+        time.sleep(0.2)
+    pytest.fail(f"vdwgym {' '.join(args)} never showed running and finished evaluations:\n{out}")
+
+
 def test_status_watch_report_of_a_running_campaign(tmp_path):
     out = tmp_path / "camp"
     proc = subprocess.Popen([sys.executable, "-m", "vdwgym", "campaign", *CAMPAIGN, "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        # Wait until at least one evaluation is finished while others run with progress.
-        deadline = time.monotonic() + 90
-        status = ""
-        while time.monotonic() < deadline:
-            if (out / "campaign.sqlite").exists():
-                status = vdwgym("status", str(out)).stdout
-                if (re.search(r"\d+ done of 6 \([12] running", status) and "fraction=" in status
-                        and not status.count("budget      0 done")):
-                    break
-            time.sleep(0.3)
-        else:
-            pytest.fail(f"never saw running and finished evaluations together:\n{status}")
-        assert "state       running" in status
-        finished = re.findall(r"^  #\d+\s+e\d{6} ok\s+twist [\d.]+ deg", status, re.M)
-        running = re.findall(r"^  #\d+\s+e\d{6} for \d+s: step=\d+, elapsed_s=[\d.]+, fraction=", status, re.M)
-        assert finished and running, status
-        watch = vdwgym("watch", str(out), "--count", "1", "--interval", "0.2")
-        assert watch.returncode == 0, watch.stderr
-        assert "e0000" in watch.stdout and "refreshed" in watch.stdout
-        assert re.search(r"(\d+ running|state       finished)", watch.stdout)
+        deadline = time.monotonic() + 60
+        while not (out / "campaign.sqlite").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        status = screen_with_both("status", str(out))
+        assert "state       running (no stop recorded" in status
+        assert re.search(r"budget      [1-5] done of 6 \([12] running", status)
+        assert re.search(r"^best        regret [\d.]+ deg, twist [\d.]+ deg", status, re.M)
+        watch = screen_with_both("watch", str(out), "--count", "1", "--interval", "0.2")
+        assert "state       running" in watch and "(refreshed " in watch
         proc.wait(timeout=120)
         assert proc.returncode == 0, proc.stdout.read()
     finally:
@@ -57,6 +64,7 @@ def test_status_watch_report_of_a_running_campaign(tmp_path):
             proc.wait()
     final = vdwgym("status", str(out)).stdout
     assert "state       finished: budget" in final and "6 done of 6 (0 running" in final
+    assert len(FINISHED_ROW.findall(final)) == 5 and not RUNNING_ROW.search(final)  # --recent 5
     rebuilt = vdwgym("report", str(out), "--out", str(tmp_path / "rebuilt"))
     assert rebuilt.returncode == 0, rebuilt.stderr
     original = (out / "report.md").read_text()
@@ -72,8 +80,11 @@ def test_report_of_a_killed_campaign_says_so(tmp_path):
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if (out / "campaign.sqlite").exists() and load_snapshot(out).completed:
-                break
+            try:
+                if load_snapshot(out).completed:
+                    break
+            except StoreError:  # not created yet, or its config not yet written
+                pass
             time.sleep(0.2)
     finally:
         proc.kill()

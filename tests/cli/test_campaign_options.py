@@ -65,6 +65,11 @@ def test_campaign_from_a_bench_toml(tmp_path, capsys):
     assert main(["campaign", "--config", str(path), "--out", str(tmp_path / "c")]) == 0
     snap = load_snapshot(tmp_path / "c")
     assert len(snap.evaluations) == 7 and snap.config.target_deg == 12.0 and snap.config.seed == 4
+    assert main(["campaign", "--config", str(path), "--agent", "ts", "--budget", "9",
+                 "--out", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err
+    assert "--config" in err and "'--agent'" in err and "'--budget'" in err
+    assert not (tmp_path / "d").exists()
     path.write_text(BENCH.replace("seeds = [4]", "seeds = [4, 5]"))
     with pytest.raises(ConfigError, match="describes 2 campaigns"):
         config_from_file(path)

@@ -52,9 +52,16 @@ def add_parser(sub) -> None:
     p.add_argument("--agent-option", action="append", metavar="KEY=VALUE", help="agent option (repeatable)")
     p.add_argument("--backend-option", action="append", metavar="KEY=VALUE", help="backend option (repeatable)")
     p.add_argument("--out", type=Path, default=Path("runs/campaign"), help="output folder")
+    p.set_defaults(_defaults={a.dest: a.default for a in p._actions if a.dest in CONFIG_FLAGS})
     g = p.add_mutually_exclusive_group()
     g.add_argument("--resume", action="store_true", help=f"continue the campaign in --out/{STORE_NAME}")
     g.add_argument("--overwrite", action="store_true", help="delete an existing campaign in --out first")
+
+
+CONFIG_FLAGS = ("target", "agent", "backend", "engine", "ranks", "slots", "batch", "budget", "n_init",
+                "seed", "mode", "clock", "tolerance", "stop_at_target", "max_wall_s", "agent_option",
+                "backend_option")
+"""Destinations of the flags that define a campaign (refused beside --config)."""
 
 
 def engine_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -147,7 +154,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"vdwgym campaign: {store_path} already holds a campaign; use --resume to continue "
                   "it or --overwrite to start again", file=sys.stderr)
             return 2
-        config = config_from_file(args.config) if args.config is not None else config_from_args(args)
+        if args.config is not None:
+            given = sorted(k for k, v in args._defaults.items() if getattr(args, k) != v)
+            if given:
+                raise ValidationError("--config", "no other campaign flags beside it (the file "
+                                      "defines the campaign)", ["--" + k.replace("_", "-") for k in given])
+            config = config_from_file(args.config)
+        else:
+            config = config_from_args(args)
         if config.backend in ("worker", "lammps"):
             # Run directories are keyed e000000, e000001, ...: one root per campaign.
             config.backend_options.setdefault("root", str((args.out / "runs").absolute()))

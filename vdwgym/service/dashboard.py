@@ -29,6 +29,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from vdwgym.errors import NotFound
 from vdwgym.monitor import last_progress_line, latest_attempt
 from vdwgym.pictures import PICTURE_NAMES
+from vdwgym.service import schemas
 from vdwgym.service.campaigns import CampaignRegistry, ServedCampaign
 from vdwgym.service.limits import MAX_BUDGET, NAME_PATTERN
 from vdwgym.worker import PROGRESS_FILE, tail_progress
@@ -37,6 +38,7 @@ __all__ = ["add_dashboard"]
 
 CampaignId = Annotated[str, PathParam(pattern=NAME_PATTERN, description="campaign name")]
 EvaluationIdx = Annotated[int, PathParam(ge=0, le=MAX_BUDGET, description="evaluation index")]
+ERRORS = {code: {"model": schemas.ErrorBody} for code in (400, 401, 404, 422)}
 STATIC_FILES = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
 MAX_PROGRESS_LINES = 2000
 """Progress lines returned per evaluation (evenly thinned beyond, the last one always kept)."""
@@ -82,7 +84,7 @@ def add_dashboard(app: FastAPI, registry: CampaignRegistry, guarded: list) -> No
         return Response(_static(name), media_type=STATIC_FILES[name],
                         headers={"Cache-Control": "no-store"})
 
-    @data.get("/campaigns/{cid}/evaluations/{idx}/progress")
+    @data.get("/campaigns/{cid}/evaluations/{idx}/progress", responses=ERRORS)
     def progress(cid: CampaignId, idx: EvaluationIdx) -> dict[str, Any]:
         """Every progress line of the evaluation (finished: its outcome's history)."""
         camp = registry.get(cid)
@@ -97,7 +99,7 @@ def add_dashboard(app: FastAPI, registry: CampaignRegistry, guarded: list) -> No
                 lines = [last]
         return {"idx": idx, "lines": _thin(lines)}
 
-    @data.get("/campaigns/{cid}/pictures")
+    @data.get("/campaigns/{cid}/pictures", responses=ERRORS)
     def pictures(cid: CampaignId) -> dict[str, Any]:
         """``{"pictures": {idx: [names]}}`` of the finished evaluations that left pictures."""
         camp = registry.get(cid)
@@ -110,7 +112,8 @@ def add_dashboard(app: FastAPI, registry: CampaignRegistry, guarded: list) -> No
                 found[str(r.idx)] = names
         return {"pictures": found}
 
-    @data.get("/campaigns/{cid}/evaluations/{idx}/pictures/{name}")
+    @data.get("/campaigns/{cid}/evaluations/{idx}/pictures/{name}", response_class=FileResponse,
+              responses={**ERRORS, 200: {"content": {"image/png": {}}, "description": "the PNG"}})
     def picture(cid: CampaignId, idx: EvaluationIdx, name: str) -> FileResponse:
         if name not in PICTURE_NAMES:
             raise NotFound(f"no picture {name!r}: one of {list(PICTURE_NAMES)}")

@@ -227,8 +227,14 @@ async function loadProgress(idx) {
 
 async function refreshEvaluations() {
   const cid = state.campaign;
-  const page = await api(`/campaigns/${cid}/evaluations?limit=1000`);
-  for (const e of page.evaluations) {
+  const all = [];
+  for (let since = 0; ;) {  // pages of 1000 (the service's limit)
+    const page = (await api(`/campaigns/${cid}/evaluations?since=${since}&limit=1000`)).evaluations;
+    all.push(...page);
+    if (page.length < 1000) { break; }
+    since = page[page.length - 1].idx + 1;
+  }
+  for (const e of all) {
     const known = state.evals.get(e.idx);
     state.evals.set(e.idx, e);
     if (e.status !== "done" && !known) { await loadProgress(e.idx); }
