@@ -109,3 +109,21 @@ def test_read_only_store_refuses_writes(tmp_path):
     ro.close()
     with pytest.raises(StoreError, match="no campaign store"):
         Store.read_only(tmp_path / "missing.sqlite")
+
+
+def test_status_of_a_served_campaign_folder(tmp_path):
+    from vdwgym.service.campaigns import CampaignRegistry
+
+    registry = CampaignRegistry(tmp_path, backends=["surrogate"])
+    camp = registry.create(name="s1", backend="surrogate", target_deg=12.0, budget=4, seed=3,
+                           tolerance_deg=0.1)
+    camp.submit([{"temperature_K": 2500.0, "lattice_strain": 0.02, "shear_strain": 0.056}])
+    deadline = time.monotonic() + 30
+    while camp.summary()["n_done"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    snap = load_snapshot(tmp_path / "s1")
+    assert snap.config.agent == "external" and snap.config.target_deg == 12.0
+    assert len(snap.completed) == 1 and snap.state == "running"
+    registry.close()
+    out = vdwgym("status", str(tmp_path / "s1")).stdout
+    assert "budget      1 done of 4" in out and "agent external" in out

@@ -35,6 +35,19 @@ STORE_NAME = "campaign.sqlite"
 _ATTEMPT = re.compile(r"attempt-(\d+)")
 
 
+SERVICE_META = "service"
+"""Meta key of a campaign served by ``vdwgym serve`` (:mod:`vdwgym.service.campaigns`)."""
+
+
+def served_config(data: dict[str, Any]) -> CampaignConfig:
+    """A served campaign's stored config as a :class:`CampaignConfig`: recipes come from
+    outside controllers (agent ``external``), one at a time as far as the ETA knows."""
+    return CampaignConfig(target_deg=data["target_deg"], budget=data["budget"], batch=1, n_init=0,
+                          agent="external", backend=data["backend"], seed=data["seed"],
+                          tolerance_deg=data["tolerance_deg"], stop_at_target=False,
+                          space=data.get("space") or CampaignConfig().space)
+
+
 def store_path(directory: str | Path) -> Path:
     """The store of a campaign folder (or the path itself when it names a ``.sqlite`` file)."""
     directory = Path(directory)
@@ -197,9 +210,10 @@ def load_snapshot(directory: str | Path) -> CampaignSnapshot:
     store = Store.read_only(path)
     try:
         data = store.get_meta("campaign")
-        if data is None:
-            raise StoreError(f"{path}: holds no campaign (not written by vdwgym campaign?)")
-        config = CampaignConfig(**data)
+        served = store.get_meta(SERVICE_META) if data is None else None
+        if data is None and served is None:
+            raise StoreError(f"{path}: holds no campaign yet (or was not written by vdwgym)")
+        config = CampaignConfig(**data) if data is not None else served_config(served)
         records = store.evaluations()
         times = store.times()
         events = store.events()
