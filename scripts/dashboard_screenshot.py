@@ -1,7 +1,8 @@
-"""Screenshot of the dashboard on a finished campaign of real MD runs (docs/img/dashboard.png).
+"""Screenshots of the dashboard on a campaign of real MD runs (docs/img/dashboard*.png).
 
-Serves one campaign of the LAMMPS smoke preset on loopback, submits a few recipes, waits for
-them and for one more to be running, and saves what headless Chromium shows.
+Serves one campaign of the LAMMPS smoke preset on loopback, submits N recipes, waits for them,
+submits one more and saves what headless Chromium shows while it runs (OUT-running.png), then
+once the campaign is complete (OUT.png).
 
 Usage: python scripts/dashboard_screenshot.py [OUT.png] [N_RECIPES]
 """
@@ -21,6 +22,24 @@ from vdwgym.space import PAPER_SPACE
 from vdwgym.testing.browser import LiveServer, headless_chromium
 
 
+def wait(driver, condition: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not driver.execute_script(f"return {condition}"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the page never showed: {condition}")
+        time.sleep(0.2)
+    time.sleep(1.0)
+
+
+def shoot(driver, path: Path) -> None:
+    height = driver.execute_script("return document.body.scrollHeight")
+    driver.set_window_size(1400, min(max(height + 40, 900), 1800))
+    time.sleep(0.5)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(path))
+    print(f"wrote {path}")
+
+
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/img/dashboard.png")
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 6
@@ -31,7 +50,7 @@ def main() -> int:
     recipes = [{d.name: float(rng.uniform(d.low, d.high)) for d in PAPER_SPACE.dimensions}
                for _ in range(n + 1)]
     with LiveServer(registry) as server, httpx.Client(base_url=server.url, timeout=60) as client:
-        client.post("/campaigns", json={"name": "smoke-md", "backend": "lammps", "budget": n + 4,
+        client.post("/campaigns", json={"name": "smoke-md", "backend": "lammps", "budget": n + 1,
                                         "target_deg": 8.5}).raise_for_status()
         client.post("/campaigns/smoke-md/evaluations", json={"recipes": recipes[:n]}).raise_for_status()
         while client.get("/campaigns/smoke-md").json()["n_done"] < n:
@@ -40,21 +59,14 @@ def main() -> int:
         driver = headless_chromium(root / "profile")
         try:
             driver.get(f"{server.url}/dashboard#campaign=smoke-md")
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and not driver.execute_script(
-                    "return document.querySelectorAll('#pictures img').length >= 2"
-                    " && /[1-9] progress lines/.test(document.body.textContent)"):
-                time.sleep(0.2)
-            time.sleep(1.0)
-            height = driver.execute_script("return document.body.scrollHeight")
-            driver.set_window_size(1400, min(max(height + 40, 900), 2400))
-            out.parent.mkdir(parents=True, exist_ok=True)
-            driver.save_screenshot(str(out))
+            wait(driver, "document.querySelectorAll('#pictures img').length >= 2"
+                         " && /[1-9] progress lines/.test(document.body.textContent)")
+            shoot(driver, out.with_name(out.stem + "-running" + out.suffix))
+            wait(driver, f"document.querySelectorAll('#finished tbody tr').length === {n + 1}"
+                         " && document.querySelectorAll('#pictures img').length >= " + str(2 * (n + 1)))
+            shoot(driver, out)
         finally:
             driver.quit()
-        while client.get("/campaigns/smoke-md").json()["n_running"]:
-            time.sleep(1)
-    print(f"wrote {out}")
     return 0
 
 

@@ -259,6 +259,7 @@ function onEvent(kind, data) {
   } else if (kind === "summary" || kind === "end" || kind === "timeout") {
     const grew = !state.summary || data.n_submitted !== state.summary.n_submitted;
     state.summary = data;
+    loadCampaigns().catch(console.warn);
     if (grew) { refreshEvaluations().then(renderAll).catch(console.warn); }
   }
   renderAll();
