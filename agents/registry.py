@@ -11,7 +11,7 @@ from typing import Any
 
 from vdwgym.errors import ValidationError
 
-__all__ = ["register", "make", "names"]
+__all__ = ["register", "make", "names", "entry_point"]
 
 _REGISTRY: dict[str, str] = {}
 
@@ -25,6 +25,13 @@ def register(name: str, entry_point: str) -> None:
 
 def names() -> list[str]:
     return sorted(_REGISTRY)
+
+
+def entry_point(name: str) -> str:
+    """The ``"package.module:ClassName"`` registered under ``name``."""
+    if name not in _REGISTRY:
+        raise ValidationError("agent", f"one of {names()}", name)
+    return _REGISTRY[name]
 
 
 def make(name: str, **kwargs: Any):

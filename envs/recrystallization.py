@@ -36,6 +36,7 @@ The underlying :class:`~vdwgym.lab.Lab` is ``env.unwrapped.lab``; its
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -147,7 +148,7 @@ class RecrystallizationEnv(gym.Env):
         Passed to the backend when it is built by name.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 1}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 1}
 
     def __init__(self, backend: str | Backend = "surrogate", target_deg: float | None = 8.5,
                  budget: int = 50, tolerance_deg: float = 0.1,
@@ -156,8 +157,9 @@ class RecrystallizationEnv(gym.Env):
                  space: ParameterSpace | None = None, render_mode: str | None = None) -> None:
         self.settings = EpisodeSettings(target_deg, budget, tolerance_deg, tuple(target_range_deg),
                                         float(failure_penalty_deg))
-        if render_mode not in (None, "ansi"):
-            raise ValidationError("render_mode", "None or 'ansi'", render_mode)
+        if render_mode not in (None, *self.metadata["render_modes"]):
+            raise ValidationError("render_mode", f"None or one of {self.metadata['render_modes']}",
+                                  render_mode)
         self.backend = build_backend(backend, space, backend_options)
         self.space = self.backend.space
         self.budget = int(budget)
@@ -193,12 +195,41 @@ class RecrystallizationEnv(gym.Env):
         """The physical recipe for an action in ``[-1, 1]^d`` (refuses NaN and bad shapes)."""
         return action_to_recipe(self.space, action)
 
-    def render(self) -> str | None:
-        if self.render_mode != "ansi" or self.lab is None:
+    def render(self) -> str | np.ndarray | None:
+        """``"ansi"``: one line of text.  ``"rgb_array"``: ``(H, W, 3)`` uint8 of the top view
+        of the last evaluation's final structure when it left a ``final.dump`` (MD), else of
+        the episode's regret plot (surrogate)."""
+        if self.render_mode is None or self.lab is None:
             return None
+        if self.render_mode == "rgb_array":
+            return self._render_rgb()
         best = self.lab.best_regret
         return (f"target {self._tracker.target_deg:.2f} deg, {self.lab.n_submitted}/{self.budget} "
                 f"evaluations, best regret {'-' if best is None else f'{best:.3f}'} deg")
+
+    def _render_rgb(self) -> np.ndarray:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(6.4, 4.8), dpi=100, constrained_layout=True)
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
+        last = self.lab.completed[-1].outcome if self.lab.completed else None
+        dump = Path(last.run_dir) / "final.dump" if last is not None and last.run_dir else None
+        if dump is not None and dump.is_file():
+            from vdwgym.analysis.readers import read_frames
+            from vdwgym.pictures import plot_structure
+
+            frame = read_frames(dump)[-1]
+            plot_structure(frame.positions, frame.types, frame.cell, ax=ax,
+                           type_names=frame.type_names, elements=frame.elements)
+        else:
+            from vdwgym.plotting import draw_regret
+
+            draw_regret(self.lab.evaluations, self.lab.target_deg, ax=ax,
+                        tolerance_deg=self.lab.tolerance_deg)
+        fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
 
     def close(self) -> None:
         self.backend.close()

@@ -197,10 +197,11 @@ class Campaign:
         if self.lab.running:
             self._tell(self.lab.wait(return_when=ALL_COMPLETED))
         self._tell_untold()
+        result = self.result(reason)
         if self.store is not None:
-            self.store.event("stop", reason=reason)
+            self.store.event("stop", reason=reason, wall_s=result.wall_s, virtual_s=result.virtual_s)
         self.on_event("stop", {"reason": reason})
-        return self.result(reason)
+        return result
 
     def result(self, reason: str = "") -> CampaignResult:
         regrets = [e.outcome.regret(self.lab.target_deg) for e in self.lab.completed]

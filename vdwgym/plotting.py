@@ -10,7 +10,7 @@ import numpy as np
 from vdwgym.lab import Evaluation
 from vdwgym.space import ParameterSpace
 
-__all__ = ["plot_regret", "plot_recipes"]
+__all__ = ["draw_regret", "plot_regret", "plot_recipes"]
 
 
 def _pyplot():
@@ -38,15 +38,18 @@ def cumulative_min(x: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(out), out, np.nan)
 
 
-def plot_regret(evaluations: Sequence[Evaluation], target_deg: float, path: str | Path,
-                title: str = "", tolerance_deg: float | None = None) -> Path:
+def draw_regret(evaluations: Sequence[Evaluation], target_deg: float, *, ax=None, title: str = "",
+                tolerance_deg: float | None = None):
     """Regret per evaluation (dots, coloured by source) with its cumulative minimum (line),
-    on a log scale, in the style of the paper's Figures 3a and 5a."""
-    plt = _pyplot()
+    on a log scale, in the style of the paper's Figures 3a and 5a; takes and returns an Axes
+    (``ax=None``: a new figure, no pyplot)."""
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        ax = Figure(figsize=(8.0, 3.8), dpi=120).subplots()
     reg = regret_trace(evaluations, target_deg)
     idx = np.arange(1, len(reg) + 1)
     src = np.array([e.source for e in sorted(evaluations, key=lambda e: e.idx)])
-    fig, ax = plt.subplots(figsize=(8.0, 3.8), dpi=120)
     floor = 1e-3
     for s, colour in (("init", "0.6"), ("agent", "tab:blue"), ("user", "tab:green")):
         m = (src == s) & np.isfinite(reg)
@@ -57,8 +60,9 @@ def plot_regret(evaluations: Sequence[Evaluation], target_deg: float, path: str 
     if failed.any():
         ax.scatter(idx[failed], np.full(failed.sum(), 30.0), marker="x", color="tab:red",
                    s=18, label="no twist (failed / amorphous)")
-    ax.step(idx, np.maximum(cumulative_min(reg), floor), where="post", color="k", lw=1.5,
-            label="cumulative minimum")
+    if len(reg):
+        ax.step(idx, np.maximum(cumulative_min(reg), floor), where="post", color="k", lw=1.5,
+                label="cumulative minimum")
     if tolerance_deg:
         ax.axhline(tolerance_deg, ls="--", color="tab:green", lw=1, label=f"tolerance {tolerance_deg:g} deg")
     ax.set_yscale("log")
@@ -66,6 +70,15 @@ def plot_regret(evaluations: Sequence[Evaluation], target_deg: float, path: str 
     ax.set_ylabel("regret |twist - target| (deg)")
     ax.set_title(title or f"target {target_deg:g} deg")
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    return ax
+
+
+def plot_regret(evaluations: Sequence[Evaluation], target_deg: float, path: str | Path,
+                title: str = "", tolerance_deg: float | None = None) -> Path:
+    """:func:`draw_regret` saved as a PNG file at ``path``."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8.0, 3.8), dpi=120)
+    draw_regret(evaluations, target_deg, ax=ax, title=title, tolerance_deg=tolerance_deg)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path)

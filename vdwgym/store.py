@@ -119,6 +119,34 @@ class Store:
         elif version != SCHEMA_VERSION:
             raise StoreError(f"{self.path}: schema version {version}, this vdwgym reads {SCHEMA_VERSION}")
 
+    @classmethod
+    def read_only(cls, path: str | Path) -> Store:
+        """Open an existing store for reading only (``mode=ro``): safe beside the process
+        that writes it; any write raises.  For ``vdwgym status``, ``watch`` and ``report``."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"{path}: no campaign store there")
+        self = cls.__new__(cls)
+        self.path = path
+        self._lock = threading.RLock()
+        self._in_tx = False
+        try:
+            self._db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True,
+                                       isolation_level=None, timeout=30.0, check_same_thread=False)
+            version = self.get_meta("schema_version")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not a vdwgym campaign store ({exc})") from exc
+        if version != SCHEMA_VERSION:
+            raise StoreError(f"{path}: schema version {version}, this vdwgym reads {SCHEMA_VERSION}")
+        return self
+
+    def times(self) -> dict[int, tuple[float, float | None, float | None]]:
+        """Wall-clock ``(proposed_at, launched_at, done_at)`` (Unix seconds) per evaluation."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT idx, proposed_at, launched_at, done_at FROM evaluations").fetchall()
+        return {int(i): (p, la, d) for i, p, la, d in rows}
+
     # ------------------------------------------------------------------ plumbing
     @contextlib.contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:

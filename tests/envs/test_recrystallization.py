@@ -90,3 +90,18 @@ def test_bad_actions_are_refused():
         env.unwrapped.step(np.zeros(4))
     with pytest.raises(ValidationError, match="target_deg"):
         gym.make(ENV_ID, target_deg=40.0)
+
+
+def test_rgb_array_renders_the_regret_plot_of_a_surrogate_episode():
+    from vdwgym.envs.recrystallization import RecrystallizationEnv
+
+    env = RecrystallizationEnv(budget=6, render_mode="rgb_array")
+    env.reset(seed=1)
+    first = env.render()
+    for _ in range(4):
+        env.step(env.action_space.sample())
+    later = env.render()
+    env.close()
+    assert first.dtype == np.uint8 and first.shape == later.shape and first.shape[2] == 3
+    assert np.abs(later.astype(int) - first.astype(int)).sum() > 0  # the dots were drawn
+    assert (later < 100).all(axis=2).mean() > 0.002  # dark marks on white: not blank

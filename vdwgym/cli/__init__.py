@@ -23,6 +23,8 @@ SUBCOMMANDS = (
     "vdwgym.cli.md",
     "vdwgym.cli.train_rl",
     "vdwgym.cli.serve",
+    "vdwgym.cli.monitor",
+    "vdwgym.cli.listing",
 )
 
 

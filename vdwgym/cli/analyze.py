@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from vdwgym.errors import VdwgymError
 
@@ -57,6 +58,9 @@ def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="file format (default: from the file name)")
     p.add_argument("--lattice-constant", type=float, default=3.16, metavar="A",
                    help="expected Mo lattice constant in Angstrom (default 3.16)")
+    p.add_argument("--plot", action="store_true",
+                   help="also write STEM-structure.png (top view) and STEM-diffraction.png "
+                        "(electron diffraction) of each file's last analysed frame beside it")
     return p
 
 
@@ -100,6 +104,16 @@ def run(args: argparse.Namespace) -> int:
                 rec = {"file": str(path), "frame": fr.index, "timestep": fr.timestep}
                 rec.update(res.to_dict())
                 print(json.dumps(rec) if args.json else _summary(rec), flush=True)
+            if args.plot and frames:
+                from vdwgym.pictures import write_frame_pictures
+
+                if args.types:
+                    frames[-1].type_names = args.types
+                stem = Path(path).name.removesuffix(".gz").rsplit(".", 1)[0]
+                written = write_frame_pictures(
+                    frames[-1], Path(path).parent, (f"{stem}-structure.png", f"{stem}-diffraction.png"),
+                    a=args.lattice_constant, analysis=res)
+                print("pictures: " + ", ".join(map(str, written)), file=sys.stderr, flush=True)
         except VdwgymError as exc:
             print(f"vdwgym analyze: {exc}", file=sys.stderr)
             status = 1

@@ -8,7 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from vdwgym import agents as agent_registry
+from vdwgym.backends import BACKENDS
 from vdwgym.cli.options import parse_options
+from vdwgym.engines import ENGINES
+from vdwgym.errors import ConfigError, ValidationError
 
 STORE_NAME = "campaign.sqlite"
 
@@ -21,9 +25,19 @@ def add_parser(sub) -> None:
                     f"{STORE_NAME}, report.md, regret.png, recipes.png and evaluations.csv to --out.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--target", type=float, default=8.5, help="target twist (deg, folded to [0, 30])")
-    p.add_argument("--agent", default="random", help="agent name (see vdwgym.agents.names())")
-    p.add_argument("--backend", default="surrogate", choices=["surrogate", "worker", "lammps", "emulator"],
-                   help="worker: the surrogate as one worker process per evaluation (engines without MD)")
+    p.add_argument("--config", type=Path, default=None, metavar="FILE.toml",
+                   help="campaign from a TOML file with the bench schema (one agent, seed, target "
+                        "and batch size); the flags below then set nothing but --out/--resume/--overwrite")
+    p.add_argument("--agent", default="random", choices=agent_registry.names(),
+                   help="agent (vdwgym list agents)")
+    p.add_argument("--backend", default="surrogate", choices=list(BACKENDS),
+                   help="worker: the surrogate as one worker process per evaluation (engines "
+                        "without MD); lammps: MD (vdwgym list backends)")
+    p.add_argument("--engine", choices=list(ENGINES), default=None,
+                   help="execution engine of the worker and lammps backends (default local)")
+    p.add_argument("--ranks", type=int, default=None, help="MPI ranks per evaluation (worker, lammps)")
+    p.add_argument("--slots", type=int, default=None,
+                   help="evaluations the local engine runs at once (worker, lammps)")
     p.add_argument("--batch", type=int, default=5, help="batch size q (sync) or concurrent slots (async)")
     p.add_argument("--budget", type=int, default=60, help="evaluations in all, initial design included")
     p.add_argument("--n-init", type=int, default=10, help="initial-design size (identical for every agent)")
@@ -38,9 +52,68 @@ def add_parser(sub) -> None:
     p.add_argument("--agent-option", action="append", metavar="KEY=VALUE", help="agent option (repeatable)")
     p.add_argument("--backend-option", action="append", metavar="KEY=VALUE", help="backend option (repeatable)")
     p.add_argument("--out", type=Path, default=Path("runs/campaign"), help="output folder")
+    p.set_defaults(_defaults={a.dest: a.default for a in p._actions if a.dest in CONFIG_FLAGS})
     g = p.add_mutually_exclusive_group()
     g.add_argument("--resume", action="store_true", help=f"continue the campaign in --out/{STORE_NAME}")
     g.add_argument("--overwrite", action="store_true", help="delete an existing campaign in --out first")
+
+
+CONFIG_FLAGS = ("target", "agent", "backend", "engine", "ranks", "slots", "batch", "budget", "n_init",
+                "seed", "mode", "clock", "tolerance", "stop_at_target", "max_wall_s", "agent_option",
+                "backend_option")
+"""Destinations of the flags that define a campaign (refused beside --config)."""
+
+
+def engine_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--engine``, ``--ranks``, ``--slots`` as backend options (worker and lammps only)."""
+    given = {k: v for k, v in (("engine", args.engine), ("ranks", args.ranks), ("slots", args.slots))
+             if v is not None}
+    if not given:
+        return {}
+    if args.backend == "surrogate":
+        raise ValidationError("--" + next(iter(given)), "--backend worker or lammps", "surrogate")
+    for flag in ("ranks", "slots"):
+        if flag in given and (given[flag] < 1):
+            raise ValidationError(f"--{flag}", "an integer >= 1", given[flag])
+    out: dict[str, Any] = {}
+    if "engine" in given:
+        out["engine"] = given["engine"]
+    if "ranks" in given:
+        out["ranks"] = given["ranks"]
+    if "slots" in given:
+        if given.get("engine", "local") != "local":
+            raise ValidationError("--slots", "the local engine (--engine local)", given["engine"])
+        out["engine_options"] = {"slots": given["slots"]}
+    return out
+
+
+def config_from_args(args: argparse.Namespace):
+    from vdwgym.campaign import CampaignConfig
+
+    backend_options = parse_options(args.backend_option, "--backend-option")
+    for key, value in engine_options(args).items():
+        if key in backend_options:
+            raise ValidationError(f"--backend-option {key}", f"not also given as --{key}",
+                                  backend_options[key])
+        backend_options[key] = value
+    return CampaignConfig(
+        target_deg=args.target, budget=args.budget, batch=args.batch, n_init=args.n_init,
+        mode=args.mode, agent=args.agent, agent_options=parse_options(args.agent_option, "--agent-option"),
+        backend=args.backend, backend_options=backend_options,
+        seed=args.seed, tolerance_deg=args.tolerance, stop_at_target=args.stop_at_target,
+        max_wall_s=args.max_wall_s, clock=args.clock)
+
+
+def config_from_file(path: Path):
+    """The one campaign a bench-schema TOML file describes (vdwgym.bench.config)."""
+    from vdwgym.bench.config import load_config
+
+    bench = load_config(path)
+    runs = bench.runs()
+    if len(runs) != 1:
+        raise ConfigError(f"{path}: describes {len(runs)} campaigns (agents x seeds x targets x "
+                          "batch_sizes); vdwgym campaign runs one: use vdwgym bench, or list one each")
+    return bench.campaign_config(runs[0])
 
 
 class ProgressDisplay:
@@ -68,7 +141,7 @@ class ProgressDisplay:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vdwgym.campaign import Campaign, CampaignConfig
+    from vdwgym.campaign import Campaign
     from vdwgym.report import write_campaign_report
 
     store_path = args.out / STORE_NAME
@@ -81,12 +154,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"vdwgym campaign: {store_path} already holds a campaign; use --resume to continue "
                   "it or --overwrite to start again", file=sys.stderr)
             return 2
-        config = CampaignConfig(
-            target_deg=args.target, budget=args.budget, batch=args.batch, n_init=args.n_init,
-            mode=args.mode, agent=args.agent, agent_options=parse_options(args.agent_option, "--agent-option"),
-            backend=args.backend, backend_options=parse_options(args.backend_option, "--backend-option"),
-            seed=args.seed, tolerance_deg=args.tolerance, stop_at_target=args.stop_at_target,
-            max_wall_s=args.max_wall_s, clock=args.clock)
+        if args.config is not None:
+            given = sorted(k for k, v in args._defaults.items() if getattr(args, k) != v)
+            if given:
+                raise ValidationError("--config", "no other campaign flags beside it (the file "
+                                      "defines the campaign)", ["--" + k.replace("_", "-") for k in given])
+            config = config_from_file(args.config)
+        else:
+            config = config_from_args(args)
+        if config.backend in ("worker", "lammps"):
+            # Run directories are keyed e000000, e000001, ...: one root per campaign.
+            config.backend_options.setdefault("root", str((args.out / "runs").absolute()))
         args.out.mkdir(parents=True, exist_ok=True)
         campaign = Campaign(config, store_path)
     cfg = campaign.config

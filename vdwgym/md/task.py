@@ -270,6 +270,10 @@ def run(recipe: Recipe | Mapping[str, float], seed: int, options: Mapping[str, A
     history = sim.history
     crystalline = bool(final["crystalline"])
     wall = time.perf_counter() - t_start
+    from vdwgym.pictures import try_write_structure_pictures
+
+    # structure.png, diffraction.png; never raises
+    try_write_structure_pictures(run_dir, a=cfg.lattice_constant)
     return Outcome(
         status=Status.OK,
         recipe=Recipe(dict(recipe)),

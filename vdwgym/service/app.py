@@ -274,6 +274,9 @@ def create_app(registry: CampaignRegistry, token: str | None = None) -> FastAPI:
         return StreamingResponse(_events(camp, since, timeout_s, streams), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
 
+    from vdwgym.service.dashboard import add_dashboard
+
+    add_dashboard(app, registry, guarded)
     return app
 
 

@@ -1,0 +1,28 @@
+"""Write a :class:`~vdwgym.structures.Structure` as a LAMMPS ``dump custom`` frame (id type x y z),
+as ``write_dump`` does, for tests that read dumps (pictures, ``vdwgym analyze``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vdwgym.structures import Structure
+
+__all__ = ["write_dump"]
+
+
+def write_dump(structure: Structure, path: str | Path, timestep: int = 0) -> Path:
+    """One frame with LAMMPS's triclinic bounding-box convention; returns ``path``."""
+    c = structure.cell.tolist()
+    lx, ly, lz = c[0][0], c[1][1], c[2][2]
+    xy, xz, yz = c[1][0], c[2][0], c[2][1]
+    lines = ["ITEM: TIMESTEP", str(timestep), "ITEM: NUMBER OF ATOMS", str(len(structure.positions)),
+             "ITEM: BOX BOUNDS xy xz yz pp pp ff",
+             f"{min(0.0, xy, xz, xy + xz)!r} {lx + max(0.0, xy, xz, xy + xz)!r} {xy!r}",
+             f"{min(0.0, yz)!r} {ly + max(0.0, yz)!r} {xz!r}",
+             f"0.0 {lz!r} {yz!r}",
+             "ITEM: ATOMS id type x y z"]
+    lines += [f"{i + 1} {t} {x!r} {y!r} {z!r}" for i, (t, (x, y, z))
+              in enumerate(zip(structure.types.tolist(), structure.positions.tolist(), strict=True))]
+    path = Path(path)
+    path.write_text("\n".join(lines) + "\n")
+    return path
