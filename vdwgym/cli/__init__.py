@@ -23,6 +23,7 @@ SUBCOMMANDS = (
     "vdwgym.cli.md",
     "vdwgym.cli.train_rl",
     "vdwgym.cli.serve",
+    "vdwgym.cli.controllers",
 )
 
 
