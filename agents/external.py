@@ -202,7 +202,8 @@ class ExternalAgent(Agent):
         self.session_id = session or f"s-{uuid.uuid4().hex[:16]}"
         self.session_seed = int(self.rng.integers(2**53))
         self.protocol: int | None = None
-        self.design: list[tuple[str, Recipe]] = []
+        self.offered: list[tuple[str, Recipe]] = []  # the design as offered at session start
+        self.design: list[tuple[str, Recipe]] = []  # offered points not ingested yet
         self.outstanding: list[tuple[str, Recipe]] = []
         self.history: list[dict[str, Any]] = []
         self.n_ids = 0
@@ -210,8 +211,9 @@ class ExternalAgent(Agent):
     # ------------------------------------------------------------------ protocol
     def offer_design(self, recipes: Sequence[Recipe]) -> None:
         """The campaign's shared initial design, offered at session start."""
-        self.design = list(zip(design_ids(len(recipes)), [self.space.validate(r) for r in recipes],
-                               strict=True))
+        self.offered = list(zip(design_ids(len(recipes)), [self.space.validate(r) for r in recipes],
+                                strict=True))
+        self.design = list(self.offered)
 
     def ask(self, n: int, pending: Sequence[Recipe] | None = None) -> list[Recipe]:
         if isinstance(n, bool) or int(n) != n or n < 1:
@@ -220,13 +222,13 @@ class ExternalAgent(Agent):
         pending = [self.space.validate(r) for r in pending or []]
         answer = self._call("suggest", lambda: self._suggest_body(n, pending))
         items = self._suggestions(answer, n)
-        taken = {sid for sid, _ in self.outstanding} | {h["id"] for h in self.history if h["id"]}
+        taken = {sid for sid, _ in self.outstanding}
         out: list[tuple[str, Recipe]] = []
         for i, (sid, r) in enumerate(items):
             if sid is None:
                 sid = f"{self.session_id}-{self.n_ids + i}"
             if sid in taken:
-                raise ValidationError(f"suggest.suggestions[{i}].id", "an id not used before in this session", sid)
+                raise ValidationError(f"suggest.suggestions[{i}].id", "an id unlike those still outstanding", sid)
             taken.add(sid)
             out.append((sid, r))
         self.n_ids += n
@@ -282,6 +284,8 @@ class ExternalAgent(Agent):
         if not recipes:
             return
         recipes = [self.space.validate(r) for r in recipes]
+        if self.protocol is None:
+            self._open()
         saved = (list(self.outstanding), list(self.design))
         labels = self._ids_of(recipes, consume=True)
         items = [ingest_item(o, self.target_deg, source, sid)
@@ -325,7 +329,7 @@ class ExternalAgent(Agent):
     def _open(self) -> None:
         body = {"protocol": PROTOCOL_VERSION, "session": self.session_id, "space": self.space.to_dict(),
                 "target_deg": self.target_deg, "seed": self.session_seed,
-                "design": [{"id": sid, "recipe": r.to_dict()} for sid, r in self.design]}
+                "design": [{"id": sid, "recipe": r.to_dict()} for sid, r in self.offered]}
         answer = self.controller.session(body)
         if answer is None:
             self.protocol = 1
@@ -350,6 +354,7 @@ class ExternalAgent(Agent):
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "url": self.url, "session": self.session_id,
                 "session_seed": self.session_seed, "protocol": self.protocol, "n_ids": self.n_ids,
+                "offered": [[sid, r.to_dict()] for sid, r in self.offered],
                 "design": [[sid, r.to_dict()] for sid, r in self.design],
                 "outstanding": [[sid, r.to_dict()] for sid, r in self.outstanding],
                 "history": list(self.history)}
@@ -360,6 +365,7 @@ class ExternalAgent(Agent):
         self.session_seed = int(state.get("session_seed", self.session_seed))
         self.protocol = state.get("protocol")
         self.n_ids = int(state.get("n_ids", 0))
+        self.offered = [(sid, Recipe(r)) for sid, r in state.get("offered", [])]
         self.design = [(sid, Recipe(r)) for sid, r in state.get("design", [])]
         self.outstanding = [(sid, Recipe(r)) for sid, r in state.get("outstanding", [])]
         self.history = list(state.get("history", []))
