@@ -23,7 +23,8 @@ Over HTTP each is ``POST {url}/{call}``; in process, a Python object with method
   shared initial design, offered as suggestions (ids ``design-K``) the controller may learn
   from; they are ingested later with ``source: "design"``.  Points the controller did not
   suggest are legal and labelled (``source: "other"``, id null).
-* **Seed.**  ``seed`` is fixed for the whole session (drawn once from the agent's seed).
+* **Seed.**  ``seed`` is fixed for the whole session (drawn once from the agent's seed),
+  an integer in ``[0, 2**32)`` that every library takes (numpy's RandomState, Optuna).
 * **Ids.**  Each suggestion carries the controller's id (or one the agent assigns when it has
   none); its outcome comes back under that id.  Ids must be unique within a session.
 * **Failures** are items with ``status`` ``failed``, ``timeout``, ``cancelled`` or
@@ -53,6 +54,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import math
 import uuid
 from collections.abc import Sequence
@@ -73,6 +75,8 @@ from vdwgym.protocol import (
 from vdwgym.space import ParameterSpace, Recipe
 
 __all__ = ["ExternalAgent", "Controller", "HttpController", "UnknownSession"]
+
+log = logging.getLogger(__name__)
 
 MAX_ANSWER_BYTES = 1 << 20
 
@@ -200,13 +204,14 @@ class ExternalAgent(Agent):
         self.url = url.rstrip("/") if isinstance(url, str) else url
         self.controller = HttpController(url, timeout_s, token) if url is not None else _load_controller(controller)
         self.session_id = session or f"s-{uuid.uuid4().hex[:16]}"
-        self.session_seed = int(self.rng.integers(2**53))
+        self.session_seed = int(self.rng.integers(2**32))
         self.protocol: int | None = None
         self.offered: list[tuple[str, Recipe]] = []  # the design as offered at session start
         self.design: list[tuple[str, Recipe]] = []  # offered points not ingested yet
         self.outstanding: list[tuple[str, Recipe]] = []
         self.history: list[dict[str, Any]] = []
         self.n_ids = 0
+        self.reopened = 0  # sessions opened again after the controller lost them
 
     # ------------------------------------------------------------------ protocol
     def offer_design(self, recipes: Sequence[Recipe]) -> None:
@@ -343,6 +348,9 @@ class ExternalAgent(Agent):
         try:
             return getattr(self.controller, endpoint)(make_body())
         except UnknownSession:
+            log.warning("controller lost session %s: opening it again and re-sending %d outcomes",
+                        self.session_id, len(self.history))
+            self.reopened += 1
             self._open()
             if self.history:
                 self.controller.ingest({"protocol": PROTOCOL_VERSION, "session": self.session_id, "offset": 0,

@@ -133,7 +133,7 @@ def test_a_controller_that_restarted_gets_the_session_and_history_again(tmp_path
 
     ctl.suggest = suggest
     res = camp.run()
-    assert len(res.evaluations) == 14
+    assert len(res.evaluations) == 14 and camp.agent.reopened == 1
     opened = ctl.bodies("session")
     assert len(opened) == 2 and opened[0]["design"] == opened[1]["design"]
     replay = [b for b in ctl.bodies("ingest") if b.get("replay")]
