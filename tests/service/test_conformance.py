@@ -147,3 +147,34 @@ def test_controller_process_killed_and_restarted_mid_campaign(optuna_controller,
     assert len(res.evaluations) == 16 and all(e.outcome is not None for e in res.evaluations)
     assert camp.agent.reopened == 1  # the restarted controller answered 409: session re-sent, history replayed
     assert [h["source"] for h in camp.agent.history] == ["design"] * 4 + ["controller"] * 12
+
+
+@pytest.mark.parametrize("which", ["optuna", "gest"])
+def test_outside_controller_drives_a_served_campaign_as_it_runs_in_process(which, request, server, tmp_path):
+    """Optuna (a separate process, over the external protocol) and a registry gest-api
+    generator each run a short campaign against a real ``vdwgym serve``; the record equals
+    the same campaign run in process."""
+    from vdwgym import agents
+    from vdwgym.seeding import stream
+    from vdwgym.service.client import ServiceClient, run_agent
+    from vdwgym.space import PAPER_SPACE
+
+    if which == "optuna":
+        url = request.getfixturevalue("optuna_controller").url
+        name, options = "external", {"url": url, "timeout_s": 10.0}
+    else:
+        pytest.importorskip("libensemble")
+        name, options = "gest", {"generator": LIBE, "seed_option": "random_seed"}
+    seed, budget, batch, n_init = 8, 14, 4, 5
+    with ServiceClient(server.url) as c:
+        cname = c.create_campaign(name=f"{which}.{seed}", budget=budget, seed=seed, target_deg=8.5)["name"]
+        agent = agents.make(name, space=PAPER_SPACE, target_deg=8.5, seed=stream(seed, "agent"), **options)
+        remote = run_agent(c, cname, agent, batch=batch, n_init=n_init)
+        assert c.campaign(cname)["state"] == "complete"
+    cfg = CampaignConfig(agent=name, agent_options=options, seed=seed, budget=budget, batch=batch,
+                         n_init=n_init, stop_at_target=False)
+    local = Campaign(cfg, tmp_path / "local.sqlite").run().evaluations
+    assert [v["recipe"] for v in remote] == [e.recipe.to_dict() for e in local]
+    assert [v["seed"] for v in remote] == [e.seed for e in local]
+    assert [v["outcome"]["twist_deg"] for v in remote] == [e.outcome.twist_deg for e in local]
+    assert [h["source"] for h in agent.history] == ["design"] * n_init + ["controller"] * (budget - n_init)

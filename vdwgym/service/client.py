@@ -365,3 +365,38 @@ class RemoteLab(gym.Env):
 
     def close(self) -> None:
         self.client.close()
+
+
+def run_agent(client: ServiceClient, name: str, agent, *, batch: int, n_init: int,
+              max_wait_s: float = 600.0) -> list[dict]:
+    """Run a vdwgym agent (``ask`` / ``tell``) on the served campaign ``name`` in the sync
+    batch cycles of :class:`~vdwgym.campaign.Campaign`: the shared initial design first
+    (``GET /design``, offered to the agent with ``offer_design``), then the agent's proposals,
+    each cycle told in index order, until the budget is spent.  With the same root seed and
+    an agent built from ``vdwgym.seeding.stream(seed, "agent")``, the record equals the
+    in-process campaign's.  Returns the evaluation views in index order.
+    """
+    from vdwgym.space import Recipe
+
+    summary = client.campaign(name)
+    budget = int(summary["config"]["budget"])
+    design = [Recipe(r) for r in client.design(name, min(n_init, budget))] if n_init else []
+    agent.offer_design(design)
+    views: list[dict] = []
+    cycle = 0
+    while (left := budget - len(views)) > 0:
+        n = min(batch, left)
+        used = sum(1 for v in views if v["request_id"] and v["request_id"].startswith("design-"))
+        head = design[used:used + n]
+        tail = agent.ask(n - len(head)) if n > len(head) else []
+        subs = []
+        if head:
+            subs += client.submit(name, [r.to_dict() for r in head], request_id=f"design-{cycle}")["evaluations"]
+        if tail:
+            subs += client.submit(name, [r.to_dict() for r in tail], request_id=f"agent-{cycle}")["evaluations"]
+        done = client.wait(name, [v["idx"] for v in subs], timeout_s=max_wait_s)
+        done.sort(key=lambda v: v["idx"])
+        agent.tell([Recipe(v["recipe"]) for v in done], [Outcome.from_dict(v["outcome"]) for v in done])
+        views += done
+        cycle += 1
+    return views
