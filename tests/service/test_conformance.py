@@ -178,3 +178,32 @@ def test_outside_controller_drives_a_served_campaign_as_it_runs_in_process(which
     assert [v["seed"] for v in remote] == [e.seed for e in local]
     assert [v["outcome"]["twist_deg"] for v in remote] == [e.outcome.twist_deg for e in local]
     assert [h["source"] for h in agent.history] == ["design"] * n_init + ["controller"] * (budget - n_init)
+
+
+def test_vdwgym_killed_mid_campaign_resumes_in_the_same_controller_session(optuna_controller, tmp_path):
+    class Crash(Exception):
+        pass
+
+    told = []
+
+    def crash_after_two(kind, payload):
+        if kind == "told":
+            told.append(len(payload["evaluations"]))
+            if len(told) == 2:
+                raise Crash
+
+    cfg = CampaignConfig(agent="external", agent_options={"url": optuna_controller.url, "timeout_s": 10.0},
+                         budget=16, batch=4, n_init=4, seed=6, stop_at_target=False)
+    camp = Campaign(cfg, tmp_path / "c.sqlite", on_event=crash_after_two)
+    with pytest.raises(Crash):
+        camp.run()
+    session = camp.agent.session_id
+    again = Campaign.resume(tmp_path / "c.sqlite")
+    res = again.run()
+    assert again.agent.session_id == session and again.agent.reopened == 0  # the controller kept it
+    assert len(res.evaluations) == 16
+    assert [h["source"] for h in again.agent.history] == ["design"] * 4 + ["controller"] * 12
+    from vdwgym.store import Store
+
+    with Store(tmp_path / "c.sqlite") as st:
+        assert all(r.told for r in st.evaluations())

@@ -199,6 +199,9 @@ def test_unreachable_controller_raises_a_transport_error_not_a_validation_error(
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     agent = ExternalAgent(PAPER_SPACE, 8.5, 0, url=f"http://127.0.0.1:{port}", timeout_s=2.0)
+    import httpx
+
+    assert isinstance(agent.controller._http, httpx.Client)  # one HTTP client library: httpx
     with pytest.raises(TransportError) as info:
         agent.ask(1)
     assert info.value.endpoint == "session" and not isinstance(info.value, ValidationError)
