@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vdwgym.errors import ValidationError
+from vdwgym.errors import ConfigError, ValidationError
 
 __all__ = ["Dimension", "ParameterSpace", "Recipe", "PAPER_SPACE", "BOUND_RTOL"]
 
@@ -199,8 +199,6 @@ class ParameterSpace:
         try:
             from gest_api.vocs import VOCS
         except ModuleNotFoundError as exc:
-            from vdwgym.errors import ConfigError
-
             raise ConfigError(f"to_vocs needs the gest extra (pip install 'vdwgym[gest]'): {exc}") from exc
         return VOCS(variables={d.name: [float(d.low), float(d.high)] for d in self.dimensions},
                     objectives={OBJECTIVE: "MINIMIZE"}, observables=list(OBSERVABLES))

@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from vdwgym.agents.external import HttpController, UnknownSession
+from vdwgym.campaign import initial_design
 from vdwgym.errors import VdwgymError
 from vdwgym.outcome import Outcome, Status
 from vdwgym.protocol import PROTOCOL_VERSION, design_ids, ingest_item
@@ -222,8 +223,6 @@ def check_controller(target: str | Any, *, space: ParameterSpace = PAPER_SPACE, 
         return "failed, timeout, cancelled and no_twist items taken"
 
     def foreign() -> str:
-        from vdwgym.campaign import initial_design
-
         design = space.to_recipes(initial_design(space, 4, seed))
         p = probe(design=design)
         p.ingest(list(zip(design_ids(4), design, strict=True)), source="design")
@@ -278,11 +277,15 @@ def check_controller(target: str | Any, *, space: ParameterSpace = PAPER_SPACE, 
             raise CheckFailed(f"slowest call {lat[-1]:.3f} s over the {latency_budget_s:g} s budget")
         return f"{len(lat)} calls, median {statistics.median(lat) * 1e3:.1f} ms, max {lat[-1] * 1e3:.1f} ms"
 
-    for name, fn in (("handshake", handshake), ("suggest", suggest), ("pending", pending),
-                     ("interleaved", interleaved), ("failures", failures), ("foreign points", foreign),
-                     ("duplicates", duplicates), ("replayed batch", replayed),
-                     ("unknown session", unknown), ("two sessions", two_sessions), ("latency", latency)):
-        run(name, fn)
+    try:
+        for name, fn in (("handshake", handshake), ("suggest", suggest), ("pending", pending),
+                         ("interleaved", interleaved), ("failures", failures), ("foreign points", foreign),
+                         ("duplicates", duplicates), ("replayed batch", replayed),
+                         ("unknown session", unknown), ("two sessions", two_sessions), ("latency", latency)):
+            run(name, fn)
+    finally:
+        if isinstance(ctl, HttpController):
+            ctl.close()
     return report
 
 
