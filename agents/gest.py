@@ -24,6 +24,7 @@ state is not saved: its later suggestions may differ from the run that was kille
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any
 
 from vdwgym.agents.base import SeedLike
@@ -47,6 +48,16 @@ def load_generator(spec: str) -> Any:
         raise ConfigError(f"generator {spec!r} cannot be imported: {exc}") from exc
 
 
+def build(factory: Any, vocs: Any, options: dict[str, Any]) -> Any:
+    """``factory(vocs=vocs, **options)`` where it takes ``vocs`` by name (Xopt's pydantic
+    generators), else ``factory(vocs, **options)`` (the standard's positional VOCS)."""
+    try:
+        named = "vocs" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        named = False
+    return factory(vocs=vocs, **options) if named else factory(vocs, **options)
+
+
 class _Session:
     def __init__(self, generator: Any, space: ParameterSpace, target_deg: float) -> None:
         self.generator = generator
@@ -63,7 +74,8 @@ class GestController:
     Parameters
     ----------
     generator:
-        ``"module:Class"`` or a callable ``(vocs, **options) -> generator``.
+        ``"module:Class"`` or a callable ``(vocs, **options) -> generator`` (``vocs`` passed
+        by name where the callable has a parameter of that name, as Xopt's generators do).
     options:
         Keyword arguments for the generator.
     seed_option:
@@ -86,7 +98,7 @@ class GestController:
         old = self.sessions.pop(body["session"], None)
         if old is not None:
             self._finalize(old)
-        self.sessions[body["session"]] = _Session(self.factory(space.to_vocs(), **kwargs), space,
+        self.sessions[body["session"]] = _Session(build(self.factory, space.to_vocs(), kwargs), space,
                                                   float(body["target_deg"]))
         return {"protocol": PROTOCOL_VERSION}
 

@@ -106,3 +106,15 @@ def test_generator_must_be_module_and_class():
         agents.make("gest", space=PAPER_SPACE, target_deg=8.5, seed=0, generator="no-colon")
     with pytest.raises(ConfigError):
         agents.make("gest", space=PAPER_SPACE, target_deg=8.5, seed=0, generator="no_such_module:X")
+
+
+def test_an_xopt_generator_runs_a_campaign_as_an_agent():
+    pytest.importorskip("xopt", reason="Xopt is not in the dev extra (it pulls pandas and IPython)")
+    cfg = CampaignConfig(agent="gest", agent_options={
+        "generator": "xopt.generators.sequential.neldermead:NelderMeadGenerator"},
+        budget=24, batch=1, n_init=4, seed=2, target_deg=8.5, stop_at_target=False)
+    res = Campaign(cfg).run()
+    assert len(res.evaluations) == 24
+    proposed = [e for e in res.evaluations if e.source == "agent"]
+    assert len(proposed) == 20 and len({e.recipe for e in proposed}) > 1
+    assert res.best_regret is not None

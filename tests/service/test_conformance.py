@@ -207,3 +207,28 @@ def test_vdwgym_killed_mid_campaign_resumes_in_the_same_controller_session(optun
 
     with Store(tmp_path / "c.sqlite") as st:
         assert all(r.told for r in st.evaluations())
+
+
+def test_an_in_process_controller_that_raises_fails_the_check_instead_of_the_kit():
+    class OnePointOnly(RecordingController):  # as Xopt's sequential generators: one candidate at a time
+        def suggest(self, body):
+            if body["n"] > 1:
+                raise RuntimeError("can only generate one candidate at a time")
+            return super().suggest(body)
+
+    report = check_controller(OnePointOnly())
+    failed = {c.name: c.detail for c in report.checks if not c.passed}
+    assert "suggest" in failed and "RuntimeError: can only generate one candidate" in failed["suggest"]
+    assert {c.name for c in report.checks if c.passed} >= {"handshake", "unknown session", "latency"}
+
+
+def test_cli_exits_1_and_skips_the_benchmark_for_a_protocol_1_controller():
+    toy = Process([sys.executable, str(HERE / "toy_controller.py"), "0"])
+    try:
+        out = subprocess.run([sys.executable, "-m", "vdwgym.cli", "check-controller", f"{toy.url}/good"],
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        toy.stop()
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "handshake        FAIL    no /session: a protocol-1 controller" in out.stdout
+    assert "benchmark" not in out.stdout
