@@ -140,6 +140,10 @@ class Agent(abc.ABC):
         design (the recipes it will launch first, identical for every agent); the default
         ignores it.  Design points reach :meth:`tell` like any other evaluation."""
 
+    def finalize(self) -> None:  # noqa: B027 - optional hook
+        """Hook called by the campaign when it stops (after the last tell): release what the
+        agent holds (the ``gest`` agent calls its generators' ``finalize()``)."""
+
     def observe(self) -> None:  # noqa: B027 - optional hook
         """Hook called after :meth:`tell` added observations to ``self.obs``; no randomness."""
 

@@ -16,7 +16,8 @@ for a generator that returns ids) and ``finalize()``.
           --agent-option seed_option=random_seed
 
 Outputs are :func:`vdwgym.gest.outputs_of`; the shared initial design and points the
-generator did not suggest are ingested without ``_id`` (as the standard asks).  A resumed
+generator did not suggest are ingested without ``_id`` (as the standard asks); the campaign
+calls ``finalize()`` when it stops.  A resumed
 campaign rebuilds the generator and ingests the history again (the generator's own random
 state is not saved: its later suggestions may differ from the run that was killed).
 """
@@ -176,6 +177,8 @@ class GestAgent(ExternalAgent):
         self.generator = generator
 
     def finalize(self) -> None:
+        """``finalize()`` the generators (the campaign calls it when it stops); a later ask
+        builds the generator again and ingests the history."""
         self.controller.close()
 
     def state_dict(self) -> dict[str, Any]:

@@ -198,6 +198,7 @@ class Campaign:
         if self.lab.running:
             self._tell(self.lab.wait(return_when=ALL_COMPLETED))
         self._tell_untold()
+        self.agent.finalize()
         if self.store is not None:
             self.store.event("stop", reason=reason)
         self.on_event("stop", {"reason": reason})
