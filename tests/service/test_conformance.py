@@ -232,3 +232,24 @@ def test_cli_exits_1_and_skips_the_benchmark_for_a_protocol_1_controller():
     assert out.returncode == 1, out.stdout + out.stderr
     assert "handshake        FAIL    no /session: a protocol-1 controller" in out.stdout
     assert "benchmark" not in out.stdout
+
+
+def test_one_controller_url_serves_a_bench_with_two_workers(optuna_controller, tmp_path):
+    """Two campaigns at once (bench workers = 2) through one controller URL stay apart:
+    each campaign's record equals the one a single worker gets."""
+    from vdwgym.bench.config import AgentSpec, BenchConfig
+    from vdwgym.bench.runner import run_benchmark
+
+    def bench(workers: int) -> dict:
+        cfg = BenchConfig(name="sessions", agents=[AgentSpec("external", "optuna",
+                                                             {"url": optuna_controller.url})],
+                          seeds=[1], targets=[8.5, 15.0], batch_sizes=[3], budget=12, n_init=3,
+                          workers=workers)
+        runs = run_benchmark(cfg, tmp_path / f"w{workers}")
+        return {r["run_id"]: [(e["temperature_K"], e["lattice_strain"], e["shear_strain"], e["twist_deg"])
+                              for e in r["evaluations"]] for r in runs}
+
+    parallel, serial = bench(2), bench(1)
+    assert len(parallel) == 2 and parallel == serial
+    a, b = parallel.values()
+    assert a[:3] == b[:3] and a[3:] != b[3:]  # same design; each target its own search
