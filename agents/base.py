@@ -135,6 +135,15 @@ class Agent(abc.ABC):
     def propose(self, n: int, pending_unit: np.ndarray) -> np.ndarray:
         """Return ``n x d`` unit-cube proposals given ``pending_unit`` (``p x d``)."""
 
+    def offer_design(self, recipes: Sequence[Recipe]) -> None:  # noqa: B027 - optional hook
+        """Hook called once by the campaign, before any ask or tell, with its shared initial
+        design (the recipes it will launch first, identical for every agent); the default
+        ignores it.  Design points reach :meth:`tell` like any other evaluation."""
+
+    def finalize(self) -> None:  # noqa: B027 - optional hook
+        """Hook called by the campaign when it stops (after the last tell): release what the
+        agent holds (the ``gest`` agent calls its generators' ``finalize()``)."""
+
     def observe(self) -> None:  # noqa: B027 - optional hook
         """Hook called after :meth:`tell` added observations to ``self.obs``; no randomness."""
 

@@ -23,7 +23,7 @@ def test_validate_accepts_mapping_sequence_and_recipe():
 
 @pytest.mark.parametrize("field,value,bound", [
     ("temperature_K", 5000.0, "[1300, 3200] K"),
-    ("temperature_K", 1299.999, "[1300, 3200] K"),
+    ("temperature_K", 1299.99, "[1300, 3200] K"),  # 0.01 K past: beyond the tolerance
     ("lattice_strain", -0.001, "[0, 0.05]"),
     ("shear_strain", 0.06, "[0.055, 0.0575]"),
     ("lattice_strain", math.nan, "finite"),
@@ -87,3 +87,34 @@ def test_recipe_is_immutable_and_hashable():
     with pytest.raises(AttributeError):
         r.temperature_K = 1.0
     assert {r: 1}[Recipe(dict(GOOD))] == 1
+
+
+def test_values_within_the_bound_tolerance_are_clipped_and_reported():
+    from vdwgym.space import BOUND_RTOL
+
+    given = dict(GOOD, temperature_K=3200.0 + 1e-12, shear_strain=0.055 - 1e-12)
+    r = PAPER_SPACE.validate(given)
+    assert r.temperature_K == 3200.0 and r.shear_strain == 0.055
+    assert {c["field"] for c in PAPER_SPACE.clips(given, r)} == {"temperature_K", "shear_strain"}
+    assert PAPER_SPACE.clips(GOOD, PAPER_SPACE.validate(GOOD)) == []
+    span = 0.0575 - 0.055
+    assert PAPER_SPACE.validate(dict(GOOD, shear_strain=0.0575 + 0.9 * BOUND_RTOL * span)).shear_strain == 0.0575
+    with pytest.raises(ValidationError, match="clipped"):
+        PAPER_SPACE.validate(dict(GOOD, shear_strain=0.0575 + 2 * BOUND_RTOL * span))
+    X = PAPER_SPACE.validate_array([[1300 - 1e-9, 0.05 + 1e-14, 0.056]])
+    assert X[0, 0] == 1300.0 and X[0, 1] == 0.05
+
+
+def test_to_vocs_describes_variables_objective_and_observables():
+    pytest.importorskip("gest_api")
+    from gest_api.vocs import VOCS
+
+    vocs = PAPER_SPACE.to_vocs()
+    assert isinstance(vocs, VOCS)
+    assert vocs.variable_names == list(PAPER_SPACE.names)
+    assert vocs.bounds == PAPER_SPACE.bounds.T.tolist()
+    assert vocs.objective_names == ["regret_deg"]
+    assert type(vocs.objectives["regret_deg"]).__name__ == "MinimizeObjective"
+    assert set(vocs.observable_names) == {"twist_deg", "order", "failed"}
+    back = type(PAPER_SPACE).from_vocs(vocs)
+    assert back.names == PAPER_SPACE.names and (back.bounds == PAPER_SPACE.bounds).all()

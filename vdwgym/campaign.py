@@ -163,6 +163,7 @@ class Campaign:
                        tolerance_deg=config.tolerance_deg,
                        on_progress=lambda e, lines: self.on_event("progress", {"key": e.key, "lines": lines}))
         self._design = initial_design(self.space, min(config.n_init, config.budget), config.seed)
+        self.agent.offer_design(self.space.to_recipes(self._design))
         self._told: set[int] = set()
         self._t0 = time.monotonic()
         self._cycle = 0
@@ -197,6 +198,7 @@ class Campaign:
         if self.lab.running:
             self._tell(self.lab.wait(return_when=ALL_COMPLETED))
         self._tell_untold()
+        self.agent.finalize()
         result = self.result(reason)
         if self.store is not None:
             self.store.event("stop", reason=reason, wall_s=result.wall_s, virtual_s=result.virtual_s)

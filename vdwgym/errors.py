@@ -79,3 +79,30 @@ class NotFound(VdwgymError, LookupError):
 
 class Conflict(VdwgymError):
     """A well-formed request that clashes with the campaign's state (HTTP 409)."""
+
+
+class TransportError(VdwgymError):
+    """A remote party (an outside controller, the lab service) could not be reached, did
+    not answer in time or answered with an HTTP error: the request's transport failed, not
+    its content.
+
+    Attributes
+    ----------
+    endpoint:
+        What was asked (``"suggest"``, ``"ingest"``, ``"GET /campaigns"``, ...).
+    url:
+        The full address.
+    status:
+        The HTTP status of an error answer, ``None`` when there was no answer.
+    """
+
+    def __init__(self, endpoint: str, message: str, url: str = "", status: int | None = None) -> None:
+        self.endpoint = endpoint
+        self.url = url
+        self.status = status
+        super().__init__(f"{endpoint}: {message}" + (f" ({url})" if url else ""))
+
+
+class ProtocolMismatch(VdwgymError):
+    """The other side speaks a version of the external protocol this side does not; the
+    message names the version needed."""

@@ -13,6 +13,11 @@ field              unit         default bounds   meaning
 Strains are fractions: 0.015 means 1.5 %.  More drivers (pressure, quench rate, ...) can be
 added as further :class:`Dimension` objects; every map below works for any dimension ``d``.
 
+Bounds are closed, with a tolerance for round-off: a value at most
+:data:`BOUND_RTOL` times the dimension's span past a bound (``1.9e-3`` K for temperature,
+``2.5e-9`` for shear strain in the paper's space) is clipped to the bound, not refused, and
+:meth:`ParameterSpace.clips` names what was clipped.  Anything further out is refused.
+
 Array conventions (as in BoTorch): a batch of recipes is an array of shape ``n x d`` in
 physical units, in the order of :attr:`ParameterSpace.names`; ``unit`` arrays live in
 ``[0, 1]^d`` and ``action`` arrays in ``[-1, 1]^d``.
@@ -26,9 +31,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vdwgym.errors import ValidationError
+from vdwgym.errors import ConfigError, ValidationError
 
-__all__ = ["Dimension", "ParameterSpace", "Recipe", "PAPER_SPACE"]
+__all__ = ["Dimension", "ParameterSpace", "Recipe", "PAPER_SPACE", "BOUND_RTOL"]
+
+BOUND_RTOL = 1e-6
+"""Tolerance past a bound, as a fraction of the dimension's span: values within it are
+clipped to the bound (float32 round-off of ``0.0575`` is 4e-7 of the shear span)."""
+
+OBJECTIVE = "regret_deg"
+"""The VOCS objective name of :meth:`ParameterSpace.to_vocs` (minimized)."""
+
+OBSERVABLES = ("twist_deg", "order", "failed")
+"""The VOCS observables of :meth:`ParameterSpace.to_vocs`."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,11 @@ class Dimension:
                 raise ValidationError(f"{self.name}.{which}", "a finite number", v)
         if not float(self.low) < float(self.high):
             raise ValidationError(f"{self.name}.high", f"> low = {self.low}", self.high)
+
+    @property
+    def tolerance(self) -> float:
+        """How far past a bound a value is clipped instead of refused (:data:`BOUND_RTOL`)."""
+        return BOUND_RTOL * (float(self.high) - float(self.low))
 
     @property
     def bound_text(self) -> str:
@@ -171,6 +191,29 @@ class ParameterSpace:
             raise ValidationError("space.dimensions", "a list of {name, low, high, unit}", data) from exc
         return cls(dims)
 
+    def to_vocs(self):
+        """The space as a gest-api ``VOCS`` (needs the ``gest`` extra): one continuous
+        variable per dimension (its bounds), the objective ``regret_deg`` (MINIMIZE, deg)
+        and the observables ``twist_deg``, ``order`` and ``failed`` (1.0 for an evaluation
+        that gave no twist, else 0.0)."""
+        try:
+            from gest_api.vocs import VOCS
+        except ModuleNotFoundError as exc:
+            raise ConfigError(f"to_vocs needs the gest extra (pip install 'vdwgym[gest]'): {exc}") from exc
+        return VOCS(variables={d.name: [float(d.low), float(d.high)] for d in self.dimensions},
+                    objectives={OBJECTIVE: "MINIMIZE"}, observables=list(OBSERVABLES))
+
+    @classmethod
+    def from_vocs(cls, vocs) -> ParameterSpace:
+        """The continuous variables of a gest-api ``VOCS`` as a space (no units)."""
+        dims = []
+        for name, var in vocs.variables.items():
+            domain = getattr(var, "domain", None)
+            if domain is None:
+                raise ValidationError(f"vocs.variables.{name}", "a continuous variable [low, high]", var)
+            dims.append(Dimension(name, float(domain[0]), float(domain[1])))
+        return cls(dims)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ParameterSpace) and self.dimensions == other.dimensions
 
@@ -223,12 +266,20 @@ class ParameterSpace:
         if arr.ndim != 2 or arr.shape[1] != self.d:
             raise ValidationError("recipes", f"shape (n, {self.d})", arr.shape)
         lo, hi = self.bounds
-        bad = ~np.isfinite(arr) | (arr < lo) | (arr > hi)
+        tol = np.array([d.tolerance for d in self.dimensions])
+        bad = ~np.isfinite(arr) | (arr < lo - tol) | (arr > hi + tol)
         if bad.any():
             i, j = np.argwhere(bad)[0]
             dim = self.dimensions[j]
             raise ValidationError(f"recipes[{i}].{dim.name}", dim.bound_text, float(arr[i, j]))
-        return arr
+        return np.clip(arr, lo, hi)
+
+    def clips(self, given: Mapping[str, float], used: Mapping[str, float]) -> list[dict[str, object]]:
+        """What validation clipped: ``[{"field", "given", "used"}]`` for each field of
+        ``given`` (as sent) whose value differs from ``used`` (the validated recipe)."""
+        return [{"field": n, "given": float(given[n]), "used": float(used[n])}
+                for n in self.names if n in given and isinstance(given[n], (int, float))
+                and float(given[n]) != float(used[n])]
 
     def _dim(self, name: str) -> Dimension:
         return self.dimensions[self.names.index(name)]
@@ -240,9 +291,11 @@ class ParameterSpace:
         f = float(v)
         if not math.isfinite(f):
             raise ValidationError(dim.name, f"a finite number in {dim.bound_text}", v)
-        if f < dim.low or f > dim.high:
-            raise ValidationError(dim.name, dim.bound_text, f)
-        return f
+        tol = dim.tolerance
+        if f < dim.low - tol or f > dim.high + tol:
+            raise ValidationError(dim.name, dim.bound_text, f,
+                                  f"values up to {tol:.3g} past a bound are clipped to it")
+        return min(max(f, float(dim.low)), float(dim.high))
 
     # ------------------------------------------------------------------ maps
     def to_array(self, recipes: Iterable[Recipe | Mapping[str, float]]) -> np.ndarray:

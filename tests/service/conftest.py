@@ -124,3 +124,6 @@ def recipes(n: int, seed: int) -> list[dict[str, float]]:
     rng = np.random.default_rng(seed)
     X = PAPER_SPACE.from_unit(PAPER_SPACE.sample_unit(n, rng))
     return [dict(zip(PAPER_SPACE.names, map(float, row), strict=True)) for row in X]
+
+
+from vdwgym.testing.conformance import controller_conformance  # noqa: E402, F401 - the kit's fixture

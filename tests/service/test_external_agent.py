@@ -13,7 +13,7 @@ import pytest
 
 from vdwgym import agents
 from vdwgym.campaign import Campaign, CampaignConfig
-from vdwgym.errors import ValidationError
+from vdwgym.errors import TransportError, ValidationError
 from vdwgym.store import Store
 
 CONTROLLER = Path(__file__).with_name("toy_controller.py")
@@ -64,19 +64,22 @@ def test_outside_controller_runs_a_campaign_beside_a_builtin_agent(controller, t
         assert all(r.told for r in st.evaluations())
 
 
-@pytest.mark.parametrize("mode, field", [
-    ("count", "suggest.recipes"),
-    ("outside", "suggest.recipes[2].temperature_K"),
-    ("garbage", "suggest"),
-    ("slow", "suggest"),
-    ("fail", "suggest"),
+@pytest.mark.parametrize("mode, kind, field", [
+    ("count", ValidationError, "suggest.recipes"),
+    ("outside", ValidationError, "suggest.recipes[2].temperature_K"),
+    ("garbage", ValidationError, "suggest"),
+    ("slow", TransportError, "suggest"),
+    ("fail", TransportError, "suggest"),
 ])
-def test_bad_controller_answers_are_refused_before_anything_is_written(controller, tmp_path, mode, field):
+def test_bad_controller_answers_are_refused_before_anything_is_written(controller, tmp_path, mode, kind,
+                                                                       field):
     path = tmp_path / "c.sqlite"
     camp = Campaign(config(f"{controller}/{mode}", budget=8, n_init=3, batch=3), path)
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(kind) as info:
         camp.run()
-    assert info.value.field == field
+    assert (info.value.field if kind is ValidationError else info.value.endpoint) == field
+    if kind is TransportError:
+        assert not isinstance(info.value, ValidationError)
     with Store(path) as st:
         rows = st.evaluations()
         assert [r.source for r in rows] == ["init", "init", "init"]

@@ -1,4 +1,5 @@
-"""A tiny outside controller speaking the suggest / ingest protocol (docs/service.md), run as
+"""A tiny outside controller speaking protocol 1 of the suggest / ingest protocol
+(docs/service.md; it has no ``/session``, so the agent speaks protocol 1 to it), run as
 ``python toy_controller.py PORT``; prints ``ready PORT`` once it listens on 127.0.0.1.
 
 The first path segment picks a behaviour, so one process serves every test:
@@ -46,6 +47,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         mode, _, endpoint = self.path.strip("/").partition("/")
+        if endpoint not in ("suggest", "ingest"):
+            self.answer(404, {"detail": "not found"})  # protocol 1: no /session
+            return
         if endpoint == "ingest":
             if mode == "good":
                 LOG["ingest"].append(body)

@@ -25,6 +25,7 @@ SUBCOMMANDS = (
     "vdwgym.cli.serve",
     "vdwgym.cli.monitor",
     "vdwgym.cli.listing",
+    "vdwgym.cli.controllers",
 )
 
 

@@ -8,6 +8,7 @@ GET    /space                                      the parameter space of new ca
 GET    /campaigns                                  every campaign's summary
 POST   /campaigns                                  create one (backend, target, budget, seed)
 GET    /campaigns/{cid}                            one summary
+GET    /campaigns/{cid}/design                     the shared initial design (``n`` points)
 POST   /campaigns/{cid}/evaluations                submit recipes -> evaluation ids
 GET    /campaigns/{cid}/evaluations                list (``since`` index, ``status``, ``limit``)
 GET    /campaigns/{cid}/evaluations/{idx}          one evaluation
@@ -21,6 +22,12 @@ Every 4xx answer is ``{"detail": message, "field": name-or-null}``.  Submissions
 budget get 409; invalid input 422 naming the field; bodies over the size bound 413.  With a
 token, every endpoint but ``/health`` and the API description (``/openapi.json``, ``/docs``)
 needs ``Authorization: Bearer TOKEN``.
+
+Protocol: the server speaks :data:`vdwgym.protocol.PROTOCOL_VERSION` (``/health`` says
+which).  A client may state the version it needs in the ``Vdwgym-Protocol`` header; a
+newer one than the server's gets 400 naming both.  Clients that state none are served as
+before (every answer of protocol 2 is a superset of protocol 1's, except the evaluation
+status ``running``, protocol 1's ``launched``, which the ``status`` filter still accepts).
 """
 
 import contextlib
@@ -40,7 +47,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from vdwgym import __version__
+from vdwgym.campaign import initial_design
 from vdwgym.errors import BudgetExhausted, Conflict, NotFound, ValidationError, VdwgymError
+from vdwgym.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, design_ids
 from vdwgym.service import schemas
 from vdwgym.service.campaigns import CampaignRegistry, ServedCampaign
 from vdwgym.service.limits import MAX_BODY_BYTES, MAX_BUDGET, MAX_PAGE, MAX_STREAM_S, NAME_PATTERN
@@ -135,6 +144,18 @@ def create_app(registry: CampaignRegistry, token: str | None = None) -> FastAPI:
                   description="Campaigns of recrystallization recipes evaluated by a vdwgym lab. "
                               "See docs/service.md.")
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+
+    @app.middleware("http")
+    async def protocol_version(request: Request, call_next):
+        stated = request.headers.get(PROTOCOL_HEADER)
+        if stated is not None:
+            if not (stated.strip().isdigit() and len(stated.strip()) < 6):
+                return error(400, f"{PROTOCOL_HEADER}: expected an integer version, got {stated!r}",
+                             PROTOCOL_HEADER)
+            if int(stated) > PROTOCOL_VERSION:
+                return error(400, f"the client needs vdwgym protocol {int(stated)}; this server speaks "
+                                  f"protocol {PROTOCOL_VERSION} (upgrade the server)", PROTOCOL_HEADER)
+        return await call_next(request)
     bearer = HTTPBearer(auto_error=False)
     streams = threading.BoundedSemaphore(MAX_STREAMS)
 
@@ -189,7 +210,8 @@ def create_app(registry: CampaignRegistry, token: str | None = None) -> FastAPI:
 
     @app.get("/health", response_model=schemas.Health)
     def health() -> dict:
-        return {"status": "ok", "version": __version__, "campaigns": len(registry.names()),
+        return {"status": "ok", "version": __version__, "protocol": PROTOCOL_VERSION,
+                "campaigns": len(registry.names()),
                 "unreadable": dict(registry.unreadable)}
 
     @app.get("/space", response_model=schemas.SpaceBody, dependencies=guarded, responses=ERRORS)
@@ -216,21 +238,34 @@ def create_app(registry: CampaignRegistry, token: str | None = None) -> FastAPI:
     def get_campaign(cid: CampaignId) -> dict:
         return registry.get(cid).summary()
 
+    @app.get("/campaigns/{cid}/design", response_model=schemas.DesignBody, dependencies=guarded,
+             responses=ERRORS)
+    def design(cid: CampaignId,
+               n: Annotated[int, Query(ge=0, le=MAX_PAGE, description="number of points")] = 10) -> dict:
+        camp = registry.get(cid)
+        X = initial_design(camp.space, n, camp.config.seed)
+        return {"seed": camp.config.seed, "n": n, "ids": design_ids(n),
+                "recipes": [r.to_dict() for r in camp.space.to_recipes(X)] if n else []}
+
     @app.post("/campaigns/{cid}/evaluations", response_model=schemas.SubmitResponse, status_code=201,
               dependencies=guarded,
               responses={**ERRORS, 200: {"model": schemas.SubmitResponse,
                                          "description": "a repeated request_id: the earlier evaluations"}})
     def submit(cid: CampaignId, body: SubmitRequest) -> Any:
         camp = registry.get(cid)
-        views, created = camp.submit([r.model_dump() for r in body.recipes], body.request_id)
-        payload = {"created": created, "evaluations": views, "budget_left": camp.summary()["budget_left"]}
+        given = [r.model_dump() for r in body.recipes]
+        views, created = camp.submit(given, body.request_id)
+        clipped = [{"index": i, **c} for i, (g, v) in enumerate(zip(given, views, strict=True))
+                   for c in camp.space.clips(g, v["recipe"])]
+        payload = {"created": created, "evaluations": views, "budget_left": camp.summary()["budget_left"],
+                   "clipped": clipped}
         return payload if created else JSONResponse(payload, status_code=200)
 
     @app.get("/campaigns/{cid}/evaluations", response_model=schemas.EvaluationList,
              dependencies=guarded, responses=ERRORS)
     def list_evaluations(cid: CampaignId,
                          since: Annotated[int, Query(ge=0, le=MAX_BUDGET, description="first index")] = 0,
-                         status: schemas.EvaluationStatus | None = None,
+                         status: schemas.StatusFilter | None = None,
                          limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> dict:
         return {"evaluations": registry.get(cid).evaluations(since=since, status=status, limit=limit)}
 
@@ -299,7 +334,7 @@ def _events(camp: ServedCampaign, since: int, timeout_s: float,
             for r in camp.results(since=cursor, limit=MAX_PAGE):
                 yield sse("result", r, r["done_order"])
                 cursor = r["done_order"] + 1
-            for r in camp.evaluations(status="launched", limit=MAX_PAGE):
+            for r in camp.evaluations(status="running", limit=MAX_PAGE):
                 if r["progress"] is not None and progress.get(r["idx"]) != r["progress"]:
                     progress[r["idx"]] = r["progress"]
                     yield sse("progress", {"idx": r["idx"], "key": r["key"], "progress": r["progress"]})

@@ -55,6 +55,10 @@ STORE_NAME = "campaign.sqlite"
 META_KEY = "service"
 STATE_KEY = "service_state"
 SOURCE_PREFIX = "remote"
+STATUS_NAMES = {"launched": "running"}
+"""Store status -> the service's name (protocol 2: ``running``, as the summary's ``n_running``)."""
+STATUS_FILTER = {"running": "launched", "launched": "launched"}
+"""The status filter's names -> store status (``launched`` stays accepted, protocol 1)."""
 
 
 @dataclass(frozen=True)
@@ -223,7 +227,7 @@ class ServedCampaign:
         regret = r.outcome.regret(self.config.target_deg) if r.outcome is not None else None
         return json_safe({
             "idx": r.idx, "key": r.key, "recipe": r.recipe.to_dict(), "seed": r.seed,
-            "status": r.status, "request_id": request_id_of(r.source), "done_order": r.done_order,
+            "status": STATUS_NAMES.get(r.status, r.status), "request_id": request_id_of(r.source), "done_order": r.done_order,
             "outcome": r.outcome.to_dict() if r.outcome is not None else None,
             "regret_deg": regret, "progress": r.progress})
 
@@ -235,7 +239,9 @@ class ServedCampaign:
 
     def evaluations(self, *, since: int = 0, status: str | None = None, limit: int = 100
                     ) -> list[dict[str, Any]]:
-        """Evaluations with index >= ``since`` (optionally of one status), in index order."""
+        """Evaluations with index >= ``since`` (optionally of one status: ``proposed``,
+        ``running`` (or its protocol-1 name ``launched``), ``done``), in index order."""
+        status = STATUS_FILTER.get(status, status)
         rows = [r for r in self.records() if r.idx >= since and (status is None or r.status == status)]
         return [self.view(r) for r in rows[:limit]]
 

@@ -4,7 +4,12 @@ spaces of ``vdwgym/Recrystallization-v0``.
 
 Errors come back in vdwgym's hierarchy: 422 -> :class:`RemoteValidationError` (a
 :class:`~vdwgym.errors.ValidationError` naming the server's field), 409 over budget ->
-:class:`~vdwgym.errors.BudgetExhausted`, anything else -> :class:`ServiceError`.
+:class:`~vdwgym.errors.BudgetExhausted`, a server that cannot be reached or does not answer
+in time -> :class:`ServiceUnreachable` (a :class:`ServiceError` and a
+:class:`~vdwgym.errors.TransportError`), anything else -> :class:`ServiceError`.  Every
+request states the protocol version the client speaks (header ``Vdwgym-Protocol``); a
+server of an older protocol lacks the newer endpoints, and :meth:`ServiceClient.design`
+then raises :class:`~vdwgym.errors.ProtocolMismatch` naming the version it needs.
 
 Retries: with ``retry_s > 0`` a request that could not reach the server (connection
 refused: the server is restarting) is retried until ``retry_s`` has passed; reads and
@@ -26,12 +31,19 @@ import httpx
 import numpy as np
 
 from vdwgym.envs.recrystallization import EpisodeTracker, action_to_recipe, observation_space
-from vdwgym.errors import BudgetExhausted, ValidationError, VdwgymError
+from vdwgym.errors import (
+    BudgetExhausted,
+    ProtocolMismatch,
+    TransportError,
+    ValidationError,
+    VdwgymError,
+)
 from vdwgym.outcome import Outcome
+from vdwgym.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from vdwgym.service.limits import MAX_SEED
 from vdwgym.space import ParameterSpace
 
-__all__ = ["ServiceClient", "RemoteLab", "ServiceError", "RemoteValidationError"]
+__all__ = ["ServiceClient", "RemoteLab", "ServiceError", "ServiceUnreachable", "RemoteValidationError"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +55,15 @@ class ServiceError(VdwgymError):
         super().__init__(message)
         self.status = status
         self.field = field
+
+
+class ServiceUnreachable(ServiceError, TransportError):
+    """The lab service could not be reached or did not answer in time."""
+
+    def __init__(self, endpoint: str, message: str, url: str) -> None:
+        TransportError.__init__(self, endpoint, message, url)
+        self.status = None
+        self.field = None
 
 
 class RemoteValidationError(ValidationError):
@@ -72,7 +93,8 @@ class ServiceClient:
 
     def __init__(self, url: str, token: str | None = None, timeout_s: float = 30.0,
                  retry_s: float = 0.0) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+                   **({"Authorization": f"Bearer {token}"} if token else {})}
         self.url = url.rstrip("/")
         self.retry_s = float(retry_s)
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout_s)
@@ -99,7 +121,7 @@ class ServiceClient:
             except httpx.TransportError as exc:
                 unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
                 if not (unsent or replayable) or time.monotonic() + pause > deadline:
-                    raise ServiceError(f"{method} {self.url}{path}: {exc!r}") from exc
+                    raise ServiceUnreachable(f"{method} {path}", repr(exc), f"{self.url}{path}") from exc
                 log.info("%s %s: %r; retrying", method, path, exc)
                 time.sleep(pause)
                 pause = min(2 * pause, 1.0)
@@ -136,9 +158,21 @@ class ServiceClient:
     def campaign(self, name: str) -> dict:
         return self._request("GET", f"/campaigns/{name}")
 
+    def design(self, name: str, n: int) -> list[dict[str, float]]:
+        """The campaign's shared initial design: ``n`` recipes, the ones an in-process
+        campaign with the same root seed and ``n_init = n`` starts with (protocol 2)."""
+        try:
+            return self._request("GET", f"/campaigns/{name}/design", params={"n": n})["recipes"]
+        except ServiceError as exc:
+            if exc.status == 404 and exc.field is None and "protocol" not in self.health():
+                raise ProtocolMismatch(f"the server at {self.url} speaks vdwgym protocol 1; design() "
+                                       f"needs protocol 2") from exc
+            raise
+
     def submit(self, name: str, recipes: Sequence[Mapping[str, float]],
                request_id: str | None = None) -> dict:
-        """Submit recipes; ``{"created", "evaluations", "budget_left"}``."""
+        """Submit recipes; ``{"created", "evaluations", "budget_left", "clipped"}`` (values
+        within the bound tolerance past a bound are clipped; ``clipped`` says which)."""
         body = {"recipes": [dict(r) for r in recipes], "request_id": request_id}
         return self._request("POST", f"/campaigns/{name}/evaluations", body=body,
                              replayable=request_id is not None)
@@ -218,9 +252,12 @@ class RemoteLab(gym.Env):
     max_wait_s:
         Longest a step waits for its evaluation.
 
-    A step submits one recipe (idempotent ``request_id``) and waits for its outcome.  When
-    the campaign's budget is spent by another client, :meth:`step` raises
-    :class:`~vdwgym.errors.BudgetExhausted`.  ``info["evaluation"]`` is the server's index.
+    A step submits one recipe (idempotent ``request_id``) and waits for its outcome;
+    :meth:`step_batch` submits ``q`` at once.  When the campaign's budget is spent by
+    another client, :meth:`step` raises :class:`~vdwgym.errors.BudgetExhausted`.
+    ``info["evaluation"]`` is the server's index.  ``reset(seed=s)`` creates a campaign
+    whose root (lab) seed is ``s``, so evaluation ``i`` gets the seed it gets in a local
+    campaign with seed ``s``; without a seed one is drawn.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 1}
@@ -253,7 +290,8 @@ class RemoteLab(gym.Env):
             summary = self.client.campaign(self.attach_to)
         else:
             opts = {**self.campaign_options, **(options or {})}
-            summary = self.client.create_campaign(seed=int(self.np_random.integers(MAX_SEED + 1)), **opts)
+            lab_seed = int(seed) if seed is not None else int(self.np_random.integers(MAX_SEED + 1))
+            summary = self.client.create_campaign(seed=lab_seed, **opts)
         self.campaign = summary["name"]
         self._summary = summary
         cfg = summary["config"]
@@ -263,23 +301,39 @@ class RemoteLab(gym.Env):
         return self._observation(), info
 
     def step(self, action):
+        obs, rewards, terminated, truncated, infos = self.step_batch(np.asarray(action)[None, :])
+        return obs, float(rewards[0]), terminated, truncated, infos[0]
+
+    def step_batch(self, actions):
+        """Submit ``q`` actions (``q x d`` in ``[-1, 1]``) as one batch and wait for all;
+        ``(obs, rewards[q], terminated, truncated, infos[q])``, in the batch's order."""
         if self.campaign is None:
             raise gym.error.ResetNeeded("call reset() before step()")
-        recipe = self.recipe_of(action)
-        (view,) = self.submit([recipe])
-        (done,) = self.client.wait(self.campaign, [view["idx"]], timeout_s=self.max_wait_s)
-        outcome = Outcome.from_dict(done["outcome"])
-        self._tracker.update(outcome)
+        A = np.asarray(actions, dtype=np.float64)
+        if A.ndim != 2 or A.shape[1] != self.space.d or not 1 <= len(A):
+            raise ValidationError("actions", f"shape (q, {self.space.d}) with q >= 1", A.shape)
+        views = self.submit([self.recipe_of(a) for a in A])
+        done = self.client.wait(self.campaign, [v["idx"] for v in views], timeout_s=self.max_wait_s)
+        rewards, infos = [], []
+        for d in done:
+            outcome = Outcome.from_dict(d["outcome"])
+            self._tracker.update(outcome)
+            regret = d["regret_deg"]
+            rewards.append(-float(regret) if regret is not None else -self.failure_penalty_deg)
+            infos.append({"recipe": outcome.recipe.to_dict(), "twist_deg": outcome.twist_deg,
+                          "crystalline": outcome.crystalline, "order": outcome.order,
+                          "status": outcome.status.value, "regret_deg": regret, "evaluation": d["idx"],
+                          "seed": outcome.seed})
         self._summary = self.client.campaign(self.campaign)
-        regret = done["regret_deg"]
-        reward = -float(regret) if regret is not None else -self.failure_penalty_deg
         terminated = bool(self._summary["target_reached"])
         truncated = bool(not terminated and self._summary["budget_left"] <= 0)
-        info = {"recipe": outcome.recipe.to_dict(), "twist_deg": outcome.twist_deg,
-                "crystalline": outcome.crystalline, "order": outcome.order,
-                "status": outcome.status.value, "regret_deg": regret, "evaluation": done["idx"],
-                "seed": outcome.seed}
-        return self._observation(), reward, terminated, truncated, info
+        return self._observation(), np.array(rewards), terminated, truncated, infos
+
+    def design(self, n: int) -> list[dict[str, float]]:
+        """The campaign's shared initial design (``n`` recipes); see :meth:`ServiceClient.design`."""
+        if self.campaign is None:
+            raise gym.error.ResetNeeded("call reset() before design()")
+        return self.client.design(self.campaign, n)
 
     def submit(self, recipes: Sequence[Mapping[str, float]]) -> list[dict]:
         """Submit a batch to the campaign (for asynchronous controllers); evaluation views."""
@@ -311,3 +365,38 @@ class RemoteLab(gym.Env):
 
     def close(self) -> None:
         self.client.close()
+
+
+def run_agent(client: ServiceClient, name: str, agent, *, batch: int, n_init: int,
+              max_wait_s: float = 600.0) -> list[dict]:
+    """Run a vdwgym agent (``ask`` / ``tell``) on the served campaign ``name`` in the sync
+    batch cycles of :class:`~vdwgym.campaign.Campaign`: the shared initial design first
+    (``GET /design``, offered to the agent with ``offer_design``), then the agent's proposals,
+    each cycle told in index order, until the budget is spent.  With the same root seed and
+    an agent built from ``vdwgym.seeding.stream(seed, "agent")``, the record equals the
+    in-process campaign's.  Returns the evaluation views in index order.
+    """
+    from vdwgym.space import Recipe
+
+    summary = client.campaign(name)
+    budget = int(summary["config"]["budget"])
+    design = [Recipe(r) for r in client.design(name, min(n_init, budget))] if n_init else []
+    agent.offer_design(design)
+    views: list[dict] = []
+    cycle = 0
+    while (left := budget - len(views)) > 0:
+        n = min(batch, left)
+        used = sum(1 for v in views if v["request_id"] and v["request_id"].startswith("design-"))
+        head = design[used:used + n]
+        tail = agent.ask(n - len(head)) if n > len(head) else []
+        subs = []
+        if head:
+            subs += client.submit(name, [r.to_dict() for r in head], request_id=f"design-{cycle}")["evaluations"]
+        if tail:
+            subs += client.submit(name, [r.to_dict() for r in tail], request_id=f"agent-{cycle}")["evaluations"]
+        done = client.wait(name, [v["idx"] for v in subs], timeout_s=max_wait_s)
+        done.sort(key=lambda v: v["idx"])
+        agent.tell([Recipe(v["recipe"]) for v in done], [Outcome.from_dict(v["outcome"]) for v in done])
+        views += done
+        cycle += 1
+    return views

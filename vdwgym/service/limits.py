@@ -26,7 +26,8 @@ MAX_PAGE = 1_000
 MAX_STREAM_S = 600.0
 """Longest one server-sent-event stream stays open."""
 
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-"""Campaign names and request ids: a letter or digit, then up to 63 of ``[A-Za-z0-9_-]``."""
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+"""Campaign names and request ids: a letter or digit, then up to 63 of ``[A-Za-z0-9_.-]``
+(``t8.5`` is a name; a name never starts with ``.``, so never ``.`` or ``..``)."""
 
 NAME_RE = re.compile(NAME_PATTERN)

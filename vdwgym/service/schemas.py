@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from vdwgym.service.limits import MAX_BATCH, MAX_BUDGET, MAX_SEED, NAME_PATTERN
-from vdwgym.space import ParameterSpace
+from vdwgym.space import BOUND_RTOL, ParameterSpace
 
 
 def integral(value: Any) -> Any:
@@ -27,7 +27,9 @@ JsonInt = Annotated[int, BeforeValidator(integral), Field(strict=True)]
 """An integer as JSON Schema counts them (no bool, no numeric string)."""
 
 RECIPE_EXAMPLE = {"temperature_K": 2000.0, "lattice_strain": 0.02, "shear_strain": 0.056}
-EvaluationStatus = Literal["proposed", "launched", "done"]
+EvaluationStatus = Literal["proposed", "running", "done"]
+StatusFilter = Literal["proposed", "running", "launched", "done"]
+"""The ``status`` filter: ``launched`` is protocol 1's name of ``running``."""
 
 
 class ErrorBody(BaseModel):
@@ -97,11 +99,14 @@ class CampaignList(BaseModel):
 
 def submit_request_model(space: ParameterSpace) -> type[BaseModel]:
     """The body of a submission for recipes of ``space``: each recipe an object with
-    exactly the space's fields, numbers within bounds.  ``request_id`` makes the
+    exactly the space's fields, numbers within bounds (values up to BOUND_RTOL of the span
+    past a bound are clipped to it and reported in ``clipped``).  ``request_id`` makes the
     submission idempotent: the same id with the same recipes returns the evaluations it
     created instead of new ones."""
-    fields = {d.name: (float, Field(..., ge=d.low, le=d.high, strict=True, allow_inf_nan=False,
-                                    description=f"{d.description} ({d.unit})"))
+    fields = {d.name: (float, Field(..., ge=d.low - BOUND_RTOL * (d.high - d.low),
+                                    le=d.high + BOUND_RTOL * (d.high - d.low), strict=True,
+                                    allow_inf_nan=False,
+                                    description=f"{d.description} ({d.unit}); [{d.low:g}, {d.high:g}]"))
               for d in space.dimensions}
     recipe = create_model("Recipe", __config__=ConfigDict(extra="forbid"), **fields)
     example = {"recipes": [space.validate(RECIPE_EXAMPLE).to_dict()] if set(RECIPE_EXAMPLE) == set(space.names)
@@ -128,10 +133,31 @@ class EvaluationBody(BaseModel):
     progress: dict[str, Any] | None
 
 
+class Clip(BaseModel):
+    """A submitted value within the bound tolerance past a bound, clipped to it."""
+
+    index: int = Field(description="position of the recipe in the submission")
+    field: str
+    given: float
+    used: float
+
+
 class SubmitResponse(BaseModel):
     created: bool = Field(description="false when request_id repeated an earlier submission")
     evaluations: list[EvaluationBody]
     budget_left: int
+    clipped: list[Clip] = Field(default_factory=list, description="values clipped to a bound")
+
+
+class DesignBody(BaseModel):
+    """The campaign's shared initial design: the first ``n`` points of the scrambled Sobol
+    sequence seeded by the campaign's root seed (``vdwgym.campaign.initial_design``), the
+    same points an in-process campaign with that seed and ``n_init = n`` starts with."""
+
+    seed: int
+    n: int
+    ids: list[str]
+    recipes: list[dict[str, float]]
 
 
 class EvaluationList(BaseModel):
@@ -154,5 +180,6 @@ class CancelResponse(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
+    protocol: int = Field(description="the external protocol version this server speaks")
     campaigns: int
     unreadable: dict[str, str]
