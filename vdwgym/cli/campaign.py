@@ -21,7 +21,7 @@ def add_parser(sub) -> None:
                     f"{STORE_NAME}, report.md, regret.png, recipes.png and evaluations.csv to --out.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--target", type=float, default=8.5, help="target twist (deg, folded to [0, 30])")
-    p.add_argument("--agent", default="random", help="agent name (see vdwgym.agents.names())")
+    p.add_argument("--agent", default="random", help="agent: a name (see vdwgym.agents.names()), an entry point or module:Class")
     p.add_argument("--backend", default="surrogate", choices=["surrogate", "worker", "lammps"],
                    help="worker: the surrogate as one worker process per evaluation (engines without MD)")
     p.add_argument("--batch", type=int, default=5, help="batch size q (sync) or concurrent slots (async)")
