@@ -15,33 +15,34 @@ from observations only (no access to a lab's selection law, so it runs on the MD
     a kernel-weighted (Nadaraya-Watson) frequency of hits, ``sum_i k_i(x) h_i / sum_i
     k_i(x)``, shrunk to the global hit rate with ``prior_strength`` pseudo-observations;
     ``k_i(x) = exp(-|x - x_i|^2 / (2 lengthscale^2))`` in unit-cube coordinates.
-``U(x)``: missing mass, the probability that the next outcome at ``x`` is a state not seen
-    there yet (Good-Turing: the fraction of observations whose state is a singleton).  The
-    observed twists are grouped into states (sorted twists, a new state where the gap
-    exceeds ``state_width_deg``); observation ``i`` is *locally rare* when the kernel weight
-    of the other observations in its state, ``c_i``, is small: ``nu_i = exp(-c_i)``.
-    ``U(x)`` is the kernel-weighted mean of ``nu_i``, each observation weighted by how many
-    neighbours it has (``1 - exp(-sum_j k_ij)``: a lone point says nothing about rarity),
-    shrunk to the global mean.  Where outcomes are diverse (many locally rare states: high
-    temperature, band boundaries) an unseen state, maybe the target, is most likely.
+``U(x)``: the chance that the next outcome at ``x`` is a state other than the ones that
+    dominate there (the Gini-Simpson diversity ``1 - sum_s pi_s(x)^2`` of the local state
+    distribution, the probability that two draws at ``x`` differ).  The observed twists are
+    grouped into states (sorted twists, a new state where the gap exceeds
+    ``state_width_deg``; failures are one more state); ``pi_s(x)`` are kernel-weighted state
+    frequencies shrunk to the global ones.  Where outcomes are diverse (high temperature,
+    band boundaries: several states of similar energy) a state rare elsewhere, maybe one in
+    the target window, is most likely; where one state dominates, the model trusts the hit
+    frequency ``H`` of what it has seen.
 ``g0``: chance that an unseen state lands in the target window: ``2 tol / 30`` (a uniform
     base measure over the folded twist range [0, 30] deg).
 
 Failed or non-crystalline evaluations are misses and a state of their own.
 
 Batches (``ask(q, pending)``) are Thompson samples of this model by Bayesian bootstrap: for
-each of the ``q`` points the observations get fresh Exp(1) weights, ``P(hit | x)`` is
+each of the ``q`` points the observations get fresh Gamma(c, 1/c) weights (``concentration``
+c; c = 1 is Rubin's Bayesian bootstrap, larger c samples closer to the mean), ``P(hit | x)`` is
 recomputed on the candidates and its argmax is taken.  Samples are correlated functions (not
 independent per candidate), so unexplored candidates do not win by chance, and a recipe may be
 chosen several times in one batch: repeating the best recipe is the best bet when the hit
 probability is a few percent everywhere.  Candidates are the observed recipes themselves
 (exact repeats), ``n_sobol`` scrambled Sobol points and Gaussian perturbations (s.d.
 ``local_sd`` and ``local_sd / 4``) of the ``n_best`` recipes with the highest ``P(hit)``.
-Pending recipes (still running) join the data as fantasies with their expected hit and rarity
-(the model's means), so they add weight but do not change the means.
+Pending recipes (still running) join the data as fantasies with their expected hit and state
+distribution (the model's means), so they add weight but do not change the means.
 
-Decision cost: a few ``(n + p) x N`` kernel evaluations and ``q`` matrix-vector products per
-ask, numpy only (benchmarks/bench_decision.py).
+Decision cost: ``q + 2`` evaluations of an ``N x (n + p)`` kernel and its products with the
+hit and state data per ask, numpy only (benchmarks/bench_decision.py).
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ class HitAgent(Agent):
         below the spacing of distinct states).
     prior_strength:
         Pseudo-observations that shrink the local estimates to the global ones.
+    concentration:
+        Shape of the Gamma bootstrap weights (1: Bayesian bootstrap).
     n_sobol, n_best, local_sd:
         Candidate set (see the module docstring).
     """
@@ -110,6 +113,7 @@ class HitAgent(Agent):
                   ("lengthscale", lengthscale, bool(np.all((ls > 0) & np.isfinite(ls))), "> 0 (unit cube)"),
                   ("state_width_deg", state_width_deg, state_width_deg > 0, "> 0 deg"),
                   ("prior_strength", prior_strength, prior_strength > 0, "> 0"),
+                  ("concentration", concentration, concentration > 0, "> 0"),
                   ("n_sobol", n_sobol, int(n_sobol) == n_sobol and n_sobol >= 1, "an integer >= 1"),
                   ("n_best", n_best, int(n_best) == n_best and n_best >= 0, "an integer >= 0"),
                   ("local_sd", local_sd, local_sd > 0, "> 0 (unit cube)")]
