@@ -88,5 +88,7 @@ register("qei", "vdwgym.agents.qei:QEIAgent")
 register("qlogei", "vdwgym.agents.qei:QLogEIAgent")
 register("ts", "vdwgym.agents.thompson:ThompsonAgent")
 register("hit", "vdwgym.agents.hit:HitAgent")
+register("optuna-tpe", "vdwgym.agents.peers:OptunaTPEAgent")  # the 'peers' extra
+register("optuna-gp", "vdwgym.agents.peers:OptunaGPAgent")
 register("rl", "vdwgym.agents.rl:RLAgent")
 register("external", "vdwgym.agents.external:ExternalAgent")
