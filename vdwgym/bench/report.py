@@ -283,7 +283,8 @@ def write_bench_report(config: BenchConfig, records: list[dict[str, Any]], out: 
              f"{config.budget} evaluations per campaign ({config.n_init} initial, identical for every agent "
              f"on a seed; identical lab randomness per evaluation index); mode `{config.mode}`; tolerance "
              f"{config.tolerance_deg:g} deg.", "",
-             "Columns: success = fraction of seeds within tolerance by the end; evals / cycles = median "
+             "Columns: success = fraction of seeds within tolerance by the end (initial-design hits "
+             "included; the Success section below credits agent hits only); evals / cycles = median "
              "over the successful seeds; final best = mean +- std over seeds of the best regret at the "
              f"end (deg); efficiency = drop of the mean best regret per cycle over {EFFICIENCY_CYCLES} "
              "cycles after the initial design (deg / cycle, the paper's Figure 4b); agent s = mean time "
