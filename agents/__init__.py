@@ -1,6 +1,6 @@
 """Agents that propose recrystallization recipes (installed as ``vdwgym.agents``)."""
 
 from vdwgym.agents.base import Agent
-from vdwgym.agents.registry import make, names, register
+from vdwgym.agents.registry import check, make, names, register, resolve
 
-__all__ = ["Agent", "make", "names", "register"]
+__all__ = ["Agent", "check", "make", "names", "register", "resolve"]

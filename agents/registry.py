@@ -1,17 +1,29 @@
 """Agent registry: ``make(name, space=..., target_deg=..., seed=...)``.
 
-Entries are import paths, so heavy dependencies (botorch, stable-baselines3) load only when
-their agent is made.
+An agent name is one of:
+
+* a registered name (``register(name, "package.module:ClassName")``; the built-in agents
+  below), imported only when made, so heavy dependencies (botorch, stable-baselines3) load
+  only when their agent is used;
+* an entry point of the group ``vdwgym.agents`` in an installed distribution
+  (``[project.entry-points."vdwgym.agents"] myagent = "mypkg.agents:MyAgent"``);
+* an import path ``"package.module:ClassName"`` itself.
+
+Entry points and import paths resolve in every process (benchmark workers are spawned
+fresh), which a ``register`` call made at run time in the parent does not.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 from typing import Any
 
 from vdwgym.errors import ValidationError
 
-__all__ = ["register", "make", "names", "entry_point"]
+__all__ = ["register", "make", "names", "resolve", "check", "ENTRY_POINT_GROUP"]
+
+ENTRY_POINT_GROUP = "vdwgym.agents"
 
 _REGISTRY: dict[str, str] = {}
 
@@ -23,25 +35,52 @@ def register(name: str, entry_point: str) -> None:
     _REGISTRY[name] = entry_point
 
 
+def _entry_points() -> dict[str, str]:
+    return {ep.name: ep.value for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
 def names() -> list[str]:
-    return sorted(_REGISTRY)
+    """Registered names and entry-point names (import paths are accepted beyond these)."""
+    return sorted(set(_REGISTRY) | set(_entry_points()))
 
 
-def entry_point(name: str) -> str:
-    """The ``"package.module:ClassName"`` registered under ``name``."""
-    if name not in _REGISTRY:
-        raise ValidationError("agent", f"one of {names()}", name)
-    return _REGISTRY[name]
+def resolve(name: str) -> str:
+    """The ``"module:attribute"`` path of agent ``name`` (registered, entry point or path)."""
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    eps = _entry_points()
+    if name in eps:
+        return eps[name]
+    if isinstance(name, str) and ":" in name:
+        return name
+    raise ValidationError("agent", f"one of {names()} or an import path 'module:Class'", name)
+
+
+def _load(name: str):
+    module, _, attr = resolve(name).partition(":")
+    try:
+        obj = importlib.import_module(module)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise ValidationError("agent", "an importable 'module:Class'", name, str(exc)) from None
+    return obj
+
+
+def check(name: str) -> str:
+    """Raise :class:`ValidationError` unless ``name`` is registered or resolves to an
+    importable class (registered names are not imported here: their dependencies load when
+    the agent is made)."""
+    if name in _REGISTRY:
+        return name
+    if not isinstance(_load(name), type):
+        raise ValidationError("agent", "a class implementing vdwgym.agents.Agent", name)
+    return name
 
 
 def make(name: str, **kwargs: Any):
-    """Build the agent registered under ``name`` with keyword arguments."""
-    try:
-        entry = _REGISTRY[name]
-    except KeyError:
-        raise ValidationError("agent", f"one of {names()}", name) from None
-    module, attr = entry.split(":")
-    return getattr(importlib.import_module(module), attr)(**kwargs)
+    """Build the agent ``name`` (see the module docstring) with keyword arguments."""
+    return _load(name)(**kwargs)
 
 
 register("random", "vdwgym.agents.random:RandomAgent")
@@ -49,6 +88,9 @@ register("design", "vdwgym.agents.design:DesignAgent")
 register("qei", "vdwgym.agents.qei:QEIAgent")
 register("qlogei", "vdwgym.agents.qei:QLogEIAgent")
 register("ts", "vdwgym.agents.thompson:ThompsonAgent")
+register("hit", "vdwgym.agents.hit:HitAgent")
+register("optuna-tpe", "vdwgym.agents.peers:OptunaTPEAgent")  # the 'peers' extra
+register("optuna-gp", "vdwgym.agents.peers:OptunaGPAgent")
 register("rl", "vdwgym.agents.rl:RLAgent")
 register("external", "vdwgym.agents.external:ExternalAgent")
 register("gest", "vdwgym.agents.gest:GestAgent")

@@ -1,6 +1,6 @@
 """Decision speed and regret of the BO agents: default settings vs BoTorch's tutorial ones.
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_decision.py [--reps 3] [--part time campaign memory]
+    OMP_NUM_THREADS=1 python benchmarks/bench_decision.py [--reps 3] [--part time campaign ratio memory]
 
 Parts (all printed as markdown tables):
 
@@ -18,6 +18,12 @@ Parts (all printed as markdown tables):
     agent, setting and objective (``twist`` / ``regret``), on the landscape (``--lab
     function``) or the commensurate surrogate (``--lab surrogate``, regret of the
     noise-free lattice twist, non-crystalline outcomes count as failed).
+``ratio``
+    Side by side: median wall time of ``ask(15)`` after ``n = 300`` observations (the
+    ``time`` part's data) for ``--ratio-agents`` (default ``ts``, ``qei``, ``hit``, their
+    default settings), the agents interleaved within each repetition so that load on a
+    shared machine hits them alike; prints each median and the ratio of the last agent's to
+    each other's (``hit`` should stay within 2x of ``ts``).
 ``memory``
     Thompson sampling at n=150, q=15: peak resident memory added by one ``ask`` and its
     time, for N = 5,000 and 20,000 candidates, chunked (default) and unchunked; each in a
@@ -53,6 +59,7 @@ SETTINGS = {
     "qei": {"default": {}, "tutorial": TUTORIAL},
     "qlogei": {"default": {}, "tutorial": TUTORIAL},
     "ts": {"default": {}, "N=20000": {"n_candidates": 20000}},
+    "hit": {"default": {}},
 }
 
 
@@ -154,6 +161,26 @@ def part_campaign(args) -> None:
                       f"{statistics.median(times):.2f} |", flush=True)
 
 
+def part_ratio(args) -> None:
+    n, q = 300, 15
+    recipes, outcomes = data(n)
+    times: dict[str, list[float]] = {name: [] for name in args.ratio_agents}
+    for rep in range(args.reps):
+        for name in args.ratio_agents:
+            agent = make(name, space=PAPER_SPACE, target_deg=TARGET, seed=rep)
+            agent.tell(recipes, outcomes)
+            t = time.perf_counter()
+            agent.ask(q)
+            times[name].append(time.perf_counter() - t)
+    med = {name: statistics.median(v) for name, v in times.items()}
+    last = args.ratio_agents[-1]
+    print(f"n = {n}, q = {q}, {args.reps} repetitions, agents interleaved")
+    print("| agent | ask median s | min s | " + f"{last} / agent |")
+    print("|---|---|---|---|")
+    for name in args.ratio_agents:
+        print(f"| {name} | {med[name]:.3f} | {min(times[name]):.3f} | {med[last] / med[name]:.2f} |", flush=True)
+
+
 def current_rss_mib() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
@@ -202,10 +229,11 @@ def main() -> None:
 
     torch.set_num_threads(1)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", nargs="+", default=["time", "campaign", "memory"],
-                        choices=["time", "campaign", "memory"])
+    parser.add_argument("--part", nargs="+", default=["time", "campaign", "ratio", "memory"],
+                        choices=["time", "campaign", "ratio", "memory"])
     parser.add_argument("--agents", nargs="+", default=["qei", "qlogei", "ts"])
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--ratio-agents", nargs="+", default=["ts", "qei", "hit"])
     parser.add_argument("--ns", type=int, nargs="+", default=[50, 150, 300])
     parser.add_argument("--qs", type=int, nargs="+", default=[5, 15])
     parser.add_argument("--lab", choices=["function", "surrogate"], default="function")
@@ -221,7 +249,7 @@ def main() -> None:
         return
     print(f"torch threads: {torch.get_num_threads()}")
     for part in args.part:
-        {"time": part_time, "campaign": part_campaign, "memory": part_memory}[part](args)
+        {"time": part_time, "campaign": part_campaign, "ratio": part_ratio, "memory": part_memory}[part](args)
         print()
 
 

@@ -2,7 +2,7 @@
 # The test suite: lint, then every test that is cheap and real here (LAMMPS smoke runs and
 # MPI included; slow and Flux tests are opt-in: pass -m slow or -m flux).
 # Usage: bash scripts/test.sh [pytest args...]
-VDWGYM_EXTRAS="${VDWGYM_EXTRAS:-dev,md,serve,analysis}"
+VDWGYM_EXTRAS="${VDWGYM_EXTRAS:-dev,md,serve,analysis,peers}"
 source "$(dirname "$0")/env.sh"
 # The dashboard test drives Debian's headless Chromium (tests/service/test_dashboard.py);
 # install it when missing and apt-get is usable (it skips, saying why, otherwise).

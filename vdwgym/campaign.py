@@ -82,9 +82,9 @@ class CampaignConfig:
             ("tolerance_deg", math.isfinite(self.tolerance_deg) and self.tolerance_deg >= 0, ">= 0 deg"),
             ("max_wall_s", self.max_wall_s is None or self.max_wall_s > 0, "None or > 0 s"),
             ("clock", self.clock in ("real", "virtual"), "'real' or 'virtual'"),
-            ("agent", self.agent in agent_registry.names(), f"one of {agent_registry.names()}"),
         ]
         check_fields(self, checks)
+        agent_registry.check(self.agent)
         self.parameter_space()
 
     def parameter_space(self) -> ParameterSpace:

@@ -10,8 +10,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
+def _rebuild(cls: type, args: tuple, kwargs: dict) -> VdwgymError:
+    return cls(*args, **kwargs)
+
+
 class VdwgymError(Exception):
-    """Base class of every error vdwgym raises on purpose."""
+    """Base class of every error vdwgym raises on purpose.
+
+    Errors pickle with the arguments they were made with (whatever a subclass's signature),
+    so an error raised in a worker process (benchmark workers, engines) arrives in the parent
+    intact, same class, message and attributes.
+    """
+
+    def __new__(cls, *args: object, **kwargs: object):
+        self = super().__new__(cls, *args)
+        self._init = (args, kwargs)
+        return self
+
+    def __reduce__(self):
+        args, kwargs = self._init
+        return _rebuild, (type(self), args, kwargs), self.__dict__
 
 
 class ValidationError(VdwgymError, ValueError):

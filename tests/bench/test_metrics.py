@@ -25,3 +25,50 @@ def test_per_cycle_first_within_and_efficiency():
     # mean best per cycle: c0 = (4 + 6) / 2 = 5, c4 = (0.05 + 2) / 2 = 1.025
     assert s["efficiency_deg_per_cycle"] == pytest.approx((5 - 1.025) / 4)
     assert s["final_best_regret_mean"] == pytest.approx((0.05 + 2) / 2)
+
+
+def hrec(regs, sources, seed=0, target=8.5):
+    return {"seed": seed, "target_deg": target, "batch": 2, "evaluations": [
+        {"index": i + 1, "source": src, "regret_deg": r, "twist_deg": None if r is None else target + r,
+         "lattice_twist_deg": None if r is None else target + r / 2}
+        for i, (r, src) in enumerate(zip(regs, sources, strict=True))]}
+
+
+def test_agent_hit_ignores_design_hits_and_judges_noise_free_on_request():
+    from vdwgym.bench.metrics import agent_hit, design_hit
+
+    r = hrec([0.1, 2.0, 0.8, 0.3], ["init", "agent", "agent", "agent"])
+    assert agent_hit(r, 0.5) == 4 and design_hit(r, 0.5)
+    assert agent_hit(r, 0.5, noise_free=True) == 3  # noise-free regret 0.4 at evaluation 3
+    assert agent_hit(hrec([0.1, None], ["init", "agent"]), 0.5) is None
+
+
+def test_wilson_interval_known_values():
+    from vdwgym.bench.metrics import wilson
+
+    lo, hi = wilson(10, 20)
+    assert (round(lo, 4), round(hi, 4)) == (0.2993, 0.7007)  # textbook Wilson 95 % for 10/20
+    assert wilson(0, 20)[0] == 0.0 and wilson(20, 20)[1] == 1.0
+    assert wilson(0, 20)[1] == pytest.approx(0.1611, abs=1e-4)
+
+
+def test_exact_mcnemar_and_pairing_on_identical_seeds():
+    from vdwgym.bench.metrics import exact_mcnemar, paired
+
+    assert exact_mcnemar(0, 0) == 1.0
+    assert exact_mcnemar(6, 0) == pytest.approx(2 * 0.5**6)
+    assert exact_mcnemar(9, 6) == pytest.approx(0.6072387695)
+    src = ["init", "agent"]
+    agent = [hrec([9, 0.1], src, s) for s in range(6)] + [hrec([9, 9], src, 6)]
+    base = [hrec([9, 9], src, s) for s in range(6)] + [hrec([9, 0.1], src, 6), hrec([9, 0.1], src, 99)]
+    pr = paired(agent, base, 0.5)
+    assert (pr["n"], pr["agent_only"], pr["baseline_only"], pr["both"]) == (7, 6, 1, 0)
+    assert pr["p"] == pytest.approx(exact_mcnemar(6, 1))
+
+
+def test_time_to_target_curve_counts_campaigns_that_never_succeed():
+    from vdwgym.bench.metrics import time_to_target
+
+    src = ["init", "agent", "agent", "agent"]
+    recs = [hrec([0.1, 9, 0.2, 9], src), hrec([9, 0.1, 9, 9], src), hrec([9, 9, 9, 9], src)]
+    np.testing.assert_allclose(time_to_target(recs, 0.5, 4), [0, 1 / 3, 2 / 3, 2 / 3])

@@ -54,7 +54,11 @@ def test_report_files(tmp_path):
     report = write_bench_report(cfg, load_runs(tmp_path / "o"), tmp_path / "o")
     text = report.read_text()
     assert "| random |" in text and "| sobol |" in text and "git_commit" in text
-    for name in ("cummin.png", "per_cycle.png", "samples.png", "efficiency.png", "evaluations.csv"):
+    assert "## Success (agent hits only)" in text and "### Pooled over targets" in text
+    assert "Oracle (surrogate's selection law, report only)" in text
+    for name in ("cummin.png", "per_cycle.png", "samples.png", "efficiency.png", "evaluations.csv",
+                 "time_to_target.png"):
         assert (tmp_path / "o" / name).stat().st_size > 1000
     rows = (tmp_path / "o" / "evaluations.csv").read_text().splitlines()
     assert len(rows) == 1 + 4 * 16
+    assert "lattice_twist_deg" in rows[0].split(",")

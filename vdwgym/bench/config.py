@@ -17,7 +17,7 @@ Example (``experiments/fig5_bo_vs_random.toml``)::
     [bench.backend_options]    # optional, passed to the backend
 
     [[agents]]
-    name = "ts"                # registry name (vdwgym.agents.names())
+    name = "ts"                # registry name, entry point or "module:Class" (vdwgym.agents.registry)
     label = "batch TS"         # optional display label
     options = { n_candidates = 5000 }
 
@@ -82,8 +82,10 @@ class BenchConfig:
         if len(set(labels)) != len(labels):
             raise ValidationError("agents.label", "unique labels", labels)
         for a in self.agents:
-            if a.name not in agent_registry.names():
-                raise ValidationError("agents.name", f"one of {agent_registry.names()}", a.name)
+            try:
+                agent_registry.check(a.name)
+            except ValidationError as exc:
+                raise ValidationError("agents.name", exc.bound, a.name, exc.args[0]) from None
         for key in ("seeds", "targets", "batch_sizes"):
             if not getattr(self, key):
                 raise ValidationError(f"bench.{key}", "a non-empty list", getattr(self, key))

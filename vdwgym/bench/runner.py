@@ -34,7 +34,10 @@ def _init_worker() -> None:
 
 
 def run_one(config: BenchConfig, spec: RunSpec) -> dict[str, Any]:
-    """Run one campaign of the grid; returns its JSON-able record (one row per evaluation)."""
+    """Run one campaign of the grid; returns its JSON-able record (one row per evaluation).
+
+    Rows carry the measured ``twist_deg`` and, where the backend reports it (the surrogate),
+    the noise-free ``lattice_twist_deg`` of the selected state (None otherwise)."""
     from vdwgym.campaign import Campaign
 
     t0 = time.perf_counter()
@@ -58,6 +61,7 @@ def run_one(config: BenchConfig, spec: RunSpec) -> dict[str, Any]:
         rows.append({"index": e.idx + 1, "cycle": e.cycle, "source": e.source, "seed": e.seed,
                      **e.recipe.to_dict(), "status": o.status.value, "crystalline": o.crystalline,
                      "twist_deg": o.twist_deg, "regret_deg": o.regret(camp.lab.target_deg),
+                     "lattice_twist_deg": o.details.get("lattice_twist_deg"),
                      "vstart": e.vstart, "vend": e.vend})
     return {"run_id": spec.run_id, "agent": spec.agent.label, "agent_name": spec.agent.name,
             "seed": spec.seed, "target_deg": spec.target_deg, "batch": spec.batch,

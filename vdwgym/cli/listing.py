@@ -36,7 +36,7 @@ def agent_lines() -> dict[str, str]:
 
     out = {}
     for name in registry.names():
-        module, attr = registry.entry_point(name).split(":")
+        module, attr = registry.resolve(name).split(":")
         try:
             out[name] = _first_line(getattr(importlib.import_module(module), attr).__doc__)
         except ImportError as exc:
