@@ -30,7 +30,7 @@ def add_parser(sub) -> None:
                         "and batch size); the flags below then set nothing but --out/--resume/--overwrite")
     p.add_argument("--agent", default="random",
                    help=f"agent: one of {', '.join(agent_registry.names())} (vdwgym list "
-                        "agents), an entry point of group vdwgym.agents, or module:Class"))
+                        "agents), an entry point of group vdwgym.agents, or module:Class")
     p.add_argument("--backend", default="surrogate", choices=list(BACKENDS),
                    help="worker: the surrogate as one worker process per evaluation (engines "
                         "without MD); lammps: MD (vdwgym list backends)")
