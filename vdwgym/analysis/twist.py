@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 METHODS = ("sf", "psi6", "chain", "histogram")
 #: Least global bond-orientational order ``|<psi6>|`` of a layer's Mo atoms for the layer to
 #: count as crystalline (with the structure-factor gate).
-PSI6_GLOBAL_MIN = 0.5
+PSI6_GLOBAL_MIN = 0.45
 DEFAULT_TYPE_NAMES = {1: "Mo", 2: "S"}
 
 
