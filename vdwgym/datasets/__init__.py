@@ -67,6 +67,7 @@ class MDRecord:
     history: list[dict[str, Any]] = field(repr=False)
     structure: Path | None = None
     box_before_recipe: list[list[float]] | None = field(default=None, repr=False)
+    timings: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -169,6 +170,6 @@ def load_md(name_or_path: str | Path) -> MDDataset:
                 stacking=d["stacking"], crystallinity=d["crystallinity"],
                 psi6_global=d["psi6_global"], error=d["error"], recorded=d["recorded"],
                 analysis=d["analysis"], history=d["history"],
-                box_before_recipe=d.get("box_before_recipe"),
+                box_before_recipe=d.get("box_before_recipe"), timings=d.get("timings"),
                 structure=None if d["structure"] is None else path / d["structure"]))
     return MDDataset(path, meta, records)
