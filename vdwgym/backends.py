@@ -28,7 +28,7 @@ from vdwgym.errors import ValidationError
 from vdwgym.outcome import Outcome, Status
 from vdwgym.space import PAPER_SPACE, ParameterSpace, Recipe
 
-__all__ = ["Backend", "SurrogateBackend", "make_backend", "completed_future"]
+__all__ = ["BACKENDS", "FILE_BACKENDS", "Backend", "SurrogateBackend", "make_backend", "completed_future"]
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,17 @@ class Backend(abc.ABC):
     """Evaluates recipes.  Subclasses implement :meth:`submit` and :meth:`config`."""
 
     name: ClassVar[str] = "backend"
+    #: True when :meth:`submit` returns an already-resolved future (required by the
+    #: virtual clock, which orders completions by their simulated run time).
+    answers_at_once: ClassVar[bool] = False
 
     def __init__(self, space: ParameterSpace = PAPER_SPACE) -> None:
         self.space = space
+
+    def recorded_keys(self) -> list[str]:
+        """Keys of evaluations this backend holds files of (a fresh campaign must find
+        none: it never re-uses another campaign's runs).  In-process backends: ``[]``."""
+        return []
 
     @abc.abstractmethod
     def submit(self, recipe: Recipe, seed: int, key: str | None = None) -> Future:
@@ -93,6 +101,7 @@ class SurrogateBackend(Backend):
     """
 
     name = "surrogate"
+    answers_at_once = True
     DRIVERS = ("temperature_K", "lattice_strain", "shear_strain")
     OUTCOME_FIELDS = ("twist_deg", "order", "crystalline", "seed")
 
@@ -146,6 +155,8 @@ class SurrogateBackend(Backend):
 
 
 BACKENDS = ("surrogate", "worker", "lammps")
+#: Backends that keep run directories (their option ``root``).
+FILE_BACKENDS = ("worker", "lammps")
 
 
 def make_backend(name: str, space: ParameterSpace = PAPER_SPACE, **options: Any) -> Backend:
@@ -154,7 +165,9 @@ def make_backend(name: str, space: ParameterSpace = PAPER_SPACE, **options: Any)
     ``"surrogate"`` (default): the in-process surrogate.  ``"worker"``: the same surrogate run
     as one ``python -m vdwgym.worker`` task per evaluation through an execution engine
     (options of :class:`~vdwgym.worker_backend.WorkerBackend`: ``root``, ``engine``, ...), for
-    exercising engines and schedulers without LAMMPS.  ``"lammps"``: molecular dynamics (the
+    exercising engines and schedulers without LAMMPS; without ``root`` its run directories go
+    to a fresh temporary folder (a :class:`~vdwgym.campaign.Campaign` passes its own folder's
+    ``runs/``), never to a shared default.  ``"lammps"``: molecular dynamics (the
     ``md`` extra; options of :class:`~vdwgym.md.backend.LammpsBackend`).
     """
     if name == "surrogate":
@@ -162,7 +175,13 @@ def make_backend(name: str, space: ParameterSpace = PAPER_SPACE, **options: Any)
     if name == "worker":
         from vdwgym.worker_backend import WorkerBackend
 
-        options.setdefault("root", "runs/worker")
+        if "kind" in options:
+            raise ValidationError("backend_options.kind", "absent (the worker backend runs the "
+                                  "surrogate task)", options["kind"])
+        if "root" not in options:
+            import tempfile
+
+            options["root"] = tempfile.mkdtemp(prefix="vdwgym-worker-")
         return WorkerBackend(space, kind="surrogate", **options)
     if name == "lammps":
         from vdwgym.md.backend import LammpsBackend
