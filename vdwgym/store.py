@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vdwgym.crashpoints import write_point
 from vdwgym.errors import StoreError
 from vdwgym.outcome import Outcome
 from vdwgym.space import Recipe
@@ -314,7 +315,9 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             else:
+                write_point("store:before-commit")
                 self._db.execute("COMMIT")
+                write_point("store:after-commit")
             finally:
                 self._in_tx = False
 
