@@ -28,13 +28,21 @@ def names() -> list[str]:
 
 
 def make(name: str, **kwargs: Any):
-    """Build the agent registered under ``name`` with keyword arguments."""
+    """Build the agent registered under ``name`` with keyword arguments; the options other
+    than ``space``, ``target_deg`` and ``seed`` are checked against its constructor first
+    (unknown names and wrong types raise ValidationError)."""
     try:
         entry = _REGISTRY[name]
     except KeyError:
         raise ValidationError("agent", f"one of {names()}", name) from None
+    from vdwgym.validation import check_kwargs
+
     module, attr = entry.split(":")
-    return getattr(importlib.import_module(module), attr)(**kwargs)
+    cls = getattr(importlib.import_module(module), attr)
+    fixed = ("space", "target_deg", "seed")
+    options = {k: v for k, v in kwargs.items() if k not in fixed}
+    check_kwargs(cls, options, "agent_options", skip=fixed)
+    return cls(**kwargs)
 
 
 register("random", "vdwgym.agents.random:RandomAgent")

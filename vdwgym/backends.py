@@ -112,10 +112,9 @@ class SurrogateBackend(Backend):
         missing = [n for n in self.DRIVERS if n not in space.names]
         if missing:
             raise ValidationError("space", f"dimensions including {list(self.DRIVERS)}", list(space.names))
-        try:
-            self.model_config = SurrogateConfig(**config)
-        except TypeError as exc:
-            raise ValidationError("surrogate option", "a field of SurrogateConfig", str(exc)) from exc
+        from vdwgym.validation import check_kwargs
+
+        self.model_config = SurrogateConfig(**check_kwargs(SurrogateConfig, config, "backend_options"))
         self.model = CommensurateSurrogate(self.model_config)
         self._cols = [space.names.index(n) for n in self.DRIVERS]
 
@@ -168,8 +167,11 @@ def make_backend(name: str, space: ParameterSpace = PAPER_SPACE, **options: Any)
     exercising engines and schedulers without LAMMPS; without ``root`` its run directories go
     to a fresh temporary folder (a :class:`~vdwgym.campaign.Campaign` passes its own folder's
     ``runs/``), never to a shared default.  ``"lammps"``: molecular dynamics (the
-    ``md`` extra; options of :class:`~vdwgym.md.backend.LammpsBackend`).
+    ``md`` extra; options of :class:`~vdwgym.md.backend.LammpsBackend`).  Options are checked
+    against the constructor first (:func:`vdwgym.validation.check_kwargs`).
     """
+    from vdwgym.validation import check_kwargs
+
     if name == "surrogate":
         return SurrogateBackend(space, **options)
     if name == "worker":
@@ -182,9 +184,10 @@ def make_backend(name: str, space: ParameterSpace = PAPER_SPACE, **options: Any)
             import tempfile
 
             options["root"] = tempfile.mkdtemp(prefix="vdwgym-worker-")
-        return WorkerBackend(space, kind="surrogate", **options)
+        return WorkerBackend(space, kind="surrogate",
+                             **check_kwargs(WorkerBackend, options, "backend_options", ("space", "kind")))
     if name == "lammps":
         from vdwgym.md.backend import LammpsBackend
 
-        return LammpsBackend(space, **options)
+        return LammpsBackend(space, **check_kwargs(LammpsBackend, options, "backend_options", ("space",)))
     raise ValidationError("backend", f"one of {BACKENDS}", name)

@@ -205,6 +205,16 @@ class Campaign:
         The store is checked first (:meth:`Store.check`, then the record against its config:
         keys, seeds, the agent state); any mismatch is a :class:`StoreError` naming it."""
         st = store if isinstance(store, Store) else Store(store, create=False)
+        try:
+            return cls._resume(st, backend, on_event)
+        except BaseException:
+            if st is not store:
+                st.close()
+            raise
+
+    @classmethod
+    def _resume(cls, st: Store, backend: Backend | None,
+                on_event: Callable[[str, dict[str, Any]], None] | None) -> Campaign:
         data = st.get_meta("campaign")
         if data is None:
             raise StoreError(f"{st.path} holds no campaign to resume ({st.n_evaluations()} "

@@ -45,8 +45,6 @@ __all__ = ["Store", "EvaluationRecord"]
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-#: Meta key set while a process has the store open (cleared by a clean close).
-OPEN_KEY = "open"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -140,9 +138,10 @@ class Store:
     An existing file is checked on open (:meth:`check`): ``PRAGMA quick_check``, the
     tables and columns of the schema, every JSON field and the bookkeeping (contiguous
     indices, completion orders); the first problem raises :class:`StoreError` naming the
-    table, the row and the field.  The file is checkpointed on close (the ``-wal`` file is
-    then empty); a store that was not closed cleanly and is opened without its ``-wal`` file
-    (copied alone) is refused, since committed transactions would be missing.
+    table, the row and the field.  Every commit is checkpointed into the main file at once
+    (``wal_autocheckpoint=1``) and the ``-wal`` file is emptied on close, so a copy of
+    ``campaign.sqlite`` without its ``-wal`` holds every committed transaction but, after a
+    kill, possibly the last one (copy both files, or a closed store).
     """
 
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
@@ -152,7 +151,6 @@ class Store:
         existed = self.path.is_file() and self.path.stat().st_size > 0
         if not existed and not create:
             raise StoreError(f"{self.path}: no campaign store there")
-        wal_present = Path(f"{self.path}-wal").exists()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._in_tx = False
@@ -164,14 +162,11 @@ class Store:
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            # Every commit is checkpointed into the main file at once (a copy of the file
+            # alone misses at most the transaction a kill interrupted).
+            self._db.execute("PRAGMA wal_autocheckpoint=1")
             if existed:
                 self.check()
-                if self.get_meta(OPEN_KEY) and not wal_present:
-                    raise StoreError(
-                        f"{self.path}: was not closed cleanly and its write-ahead log "
-                        f"{self.path.name}-wal is missing (copied without it?): committed "
-                        "evaluations would be lost; copy the -wal file with it, or copy a "
-                        "closed store")
             else:
                 with self.tx() as db:
                     for statement in _SCHEMA.split(";"):
@@ -179,8 +174,6 @@ class Store:
                             db.execute(statement.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
                     db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                ("schema_version", json.dumps(SCHEMA_VERSION)))
-            self.set_meta(OPEN_KEY, True)
-            self._checkpoint("FULL")
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise StoreError(f"{self.path}: not a vdwgym campaign store ({exc})") from exc
@@ -226,10 +219,10 @@ class Store:
 
     def has_content(self) -> bool:
         """Whether the store holds anything beyond its schema (meta other than the schema
-        version and the open flag, or any evaluation)."""
+        version, or any evaluation)."""
         with self._lock:
-            (n,) = self._db.execute("SELECT COUNT(*) FROM meta WHERE key NOT IN (?, ?)",
-                                    ("schema_version", OPEN_KEY)).fetchone()
+            (n,) = self._db.execute("SELECT COUNT(*) FROM meta WHERE key != 'schema_version'"
+                                    ).fetchone()
         return bool(n) or self.n_evaluations() > 0
 
     # ------------------------------------------------------------------ integrity
@@ -322,10 +315,10 @@ class Store:
                 self._in_tx = False
 
     def close(self) -> None:
-        """Clear the open flag, checkpoint the write-ahead log into the file and close."""
+        """Checkpoint the write-ahead log into the file (the -wal file is then empty) and
+        close."""
         with self._lock:
             try:
-                self.set_meta(OPEN_KEY, False)
                 self._checkpoint("TRUNCATE")
             except sqlite3.Error as exc:  # read-only or busy: the -wal file keeps the data
                 log.warning("%s: no checkpoint on close (%s)", self.path, exc)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import signal as signal_module
 import sys
@@ -101,6 +102,21 @@ class EvaluationFuture(Future):
         return self._backend.cancel(self._key)
 
 
+def _check_creatable_folder(path: Path, field: str) -> None:
+    """``path`` is a folder, or can be made as one (its nearest existing ancestor is a
+    writable folder); nothing is created here (the first launch makes it)."""
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe == path and not path.is_dir():
+        raise ValidationError(field, "a folder (this path exists and is not one)", str(path))
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise ValidationError(field, "a folder that exists or can be created", str(path),
+                              f"{probe} is not a writable folder")
+
+
 def _describe_exit(result: TaskResult | None) -> str:
     if result is None:
         return "no exit status"
@@ -164,7 +180,7 @@ class WorkerBackend(Backend):
         self.max_retries = max_retries
         self.python = python or sys.executable
         self.root = Path(root).absolute()
-        self.root.mkdir(parents=True, exist_ok=True)
+        _check_creatable_folder(self.root, "root")
         if isinstance(engine, Engine):
             self.engine, self._owns_engine = engine, False
         else:

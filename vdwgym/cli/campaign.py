@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from vdwgym.cli.options import parse_options
+from vdwgym.errors import ValidationError
 
 STORE_NAME = "campaign.sqlite"
 
@@ -72,22 +73,23 @@ def run(args: argparse.Namespace) -> int:
     from vdwgym.report import write_campaign_report
 
     store_path = args.out / STORE_NAME
+    if args.out.exists() and not args.out.is_dir():
+        raise ValidationError("--out", "a folder, or a path where one can be made", str(args.out),
+                              "it is a file")
     if args.overwrite and args.out.exists():
         shutil.rmtree(args.out)
     if args.resume:
         campaign = Campaign.resume(store_path)
+        print(describe_resume(campaign), file=sys.stderr)
     else:
-        if store_path.exists():
-            print(f"vdwgym campaign: {store_path} already holds a campaign; use --resume to continue "
-                  "it or --overwrite to start again", file=sys.stderr)
-            return 2
         config = CampaignConfig(
             target_deg=args.target, budget=args.budget, batch=args.batch, n_init=args.n_init,
             mode=args.mode, agent=args.agent, agent_options=parse_options(args.agent_option, "--agent-option"),
             backend=args.backend, backend_options=parse_options(args.backend_option, "--backend-option"),
             seed=args.seed, tolerance_deg=args.tolerance, stop_at_target=args.stop_at_target,
             max_wall_s=args.max_wall_s, clock=args.clock)
-        args.out.mkdir(parents=True, exist_ok=True)
+        # The store appears with its config or not at all (Campaign -> Store.create); a
+        # store left holding nothing by an interrupted start-up is replaced.
         campaign = Campaign(config, store_path)
     cfg = campaign.config
     display = ProgressDisplay(cfg.budget, len(campaign.lab.completed),
@@ -100,6 +102,17 @@ def run(args: argparse.Namespace) -> int:
     report = write_campaign_report(campaign, result, args.out)
     print_summary(campaign, result, report)
     return 0
+
+
+def describe_resume(campaign) -> str:
+    """What ``--resume`` found in the store: counts by state and what happens next."""
+    lab, cfg = campaign.lab, campaign.config
+    running = [e.idx for e in lab.running]
+    told = len(campaign._told)
+    return (f"vdwgym campaign: resuming {campaign.store.path}: {cfg.agent} / {cfg.mode} / "
+            f"{cfg.backend}, {lab.n_submitted} of {cfg.budget} evaluations recorded "
+            f"({len(lab.completed)} done, {told} told to the agent, {len(running)} re-launched"
+            + (f": {running}" if running else "") + f"), {lab.budget_left} left to propose")
 
 
 def print_summary(campaign, result, report: Path) -> None:
