@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import signal as signal_module
 import sys
@@ -103,18 +102,24 @@ class EvaluationFuture(Future):
 
 
 def _check_creatable_folder(path: Path, field: str) -> None:
-    """``path`` is a folder, or can be made as one (its nearest existing ancestor is a
-    writable folder); nothing is created here (the first launch makes it)."""
+    """``path`` is a folder, or can be made as one; a folder made to find out is removed
+    again (the first launch makes it for good), so a refused campaign leaves nothing."""
+    if path.exists():
+        if not path.is_dir():
+            raise ValidationError(field, "a folder (this path exists and is not one)", str(path))
+        return
+    made = []
     probe = path
-    while not probe.exists():
-        if probe.parent == probe:
-            break
+    while not probe.exists() and probe.parent != probe:
+        made.append(probe)
         probe = probe.parent
-    if probe == path and not path.is_dir():
-        raise ValidationError(field, "a folder (this path exists and is not one)", str(path))
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+    try:
+        path.mkdir(parents=True)
+    except OSError as exc:
         raise ValidationError(field, "a folder that exists or can be created", str(path),
-                              f"{probe} is not a writable folder")
+                              exc.strerror or str(exc)) from exc
+    for folder in made:
+        folder.rmdir()
 
 
 def _describe_exit(result: TaskResult | None) -> str:
