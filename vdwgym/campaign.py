@@ -83,6 +83,12 @@ class CampaignConfig:
             ("max_wall_s", self.max_wall_s is None or self.max_wall_s > 0, "None or > 0 s"),
             ("clock", self.clock in ("real", "virtual"), "'real' or 'virtual'"),
             ("agent", self.agent in agent_registry.names(), f"one of {agent_registry.names()}"),
+            ("agent_options", isinstance(self.agent_options, dict)
+             and not set(self.agent_options) & {"space", "target_deg", "seed"},
+             "an object of agent options (space, target_deg and seed are the campaign's)"),
+            ("backend_options", isinstance(self.backend_options, dict)
+             and "space" not in self.backend_options,
+             "an object of backend options (space is the campaign's)"),
         ]
         check_fields(self, checks)
         self.parameter_space()
