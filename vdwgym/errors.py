@@ -79,3 +79,7 @@ class NotFound(VdwgymError, LookupError):
 
 class Conflict(VdwgymError):
     """A well-formed request that clashes with the campaign's state (HTTP 409)."""
+
+
+class Unavailable(VdwgymError):
+    """A resource limit is reached (campaigns, open files, processes); retry later (HTTP 503)."""

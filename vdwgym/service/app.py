@@ -40,7 +40,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from vdwgym import __version__
-from vdwgym.errors import BudgetExhausted, Conflict, NotFound, ValidationError, VdwgymError
+from vdwgym.errors import (
+    BudgetExhausted,
+    Conflict,
+    NotFound,
+    Unavailable,
+    ValidationError,
+    VdwgymError,
+)
 from vdwgym.service import schemas
 from vdwgym.service.campaigns import CampaignRegistry, ServedCampaign
 from vdwgym.service.limits import MAX_BODY_BYTES, MAX_BUDGET, MAX_PAGE, MAX_STREAM_S, NAME_PATTERN
@@ -186,6 +193,12 @@ def create_app(registry: CampaignRegistry, token: str | None = None) -> FastAPI:
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
         return error(404, str(exc))
+
+    @app.exception_handler(Unavailable)
+    async def _unavailable(request: Request, exc: Unavailable) -> JSONResponse:
+        response = error(503, str(exc))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.get("/health", response_model=schemas.Health)
     def health() -> dict:
