@@ -231,3 +231,18 @@ def test_resume_of_a_missing_store_is_an_error_not_a_new_file(tmp_path):
     with pytest.raises(StoreError, match="no campaign store there"):
         Campaign.resume(tmp_path / "nope.sqlite")
     assert not (tmp_path / "nope.sqlite").exists()
+
+
+def test_max_wall_s_stops_running_workers(tmp_path):
+    """The wall-time limit stops evaluations in flight (recorded as cancelled), not only
+    the proposing of new ones (issue 13, defect 10)."""
+    cfg = CampaignConfig(**{**WORKER, "budget": 2, "n_init": 2, "max_wall_s": 1.0,
+                            "backend_options": {"engine_options": {"slots": 2, "poll_s": 0.02, "grace_s": 1.0},
+                                                "options": {"sleep_s": 60.0}}})
+    camp = Campaign(cfg, tmp_path / "c.sqlite")
+    t0 = time.monotonic()
+    result = camp.run()
+    assert time.monotonic() - t0 < 30
+    assert result.stop_reason == "wall time"
+    assert [e.outcome.status.value for e in result.evaluations] == ["cancelled", "cancelled"]
+    assert [r.status for r in camp.store.evaluations()] == ["done", "done"]

@@ -133,8 +133,8 @@ def test_a_damaged_page_is_refused_not_a_traceback(tmp_path):
 
 
 def test_a_copy_without_its_wal_keeps_every_committed_evaluation(tmp_path):
-    """Each commit is checkpointed into the main file, so copying campaign.sqlite alone
-    (while the campaign is open, as after a kill) loses nothing that was committed."""
+    """The log is checkpointed into the main file after each tell, so copying
+    campaign.sqlite alone (while the campaign is open, as after a kill) keeps every round."""
     import shutil
 
     from vdwgym.campaign import Campaign, CampaignConfig

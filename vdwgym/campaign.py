@@ -10,8 +10,10 @@ Modes
     for a replacement, passing the still-running recipes as ``pending``.
 
 Stopping rules: the evaluation budget (initial design included), the target reached within
-``tolerance_deg`` (``stop_at_target``), and a wall-time limit (``max_wall_s``).  On any
-stop, running evaluations are waited for and recorded: nothing computed is dropped.
+``tolerance_deg`` (``stop_at_target``), and a wall-time limit (``max_wall_s``).  On the
+budget or the target, running evaluations are waited for and recorded: nothing computed is
+dropped; on the wall-time limit they are cancelled (their processes stopped) and recorded
+with status ``cancelled``.
 
 Every proposal, launch, completion and tell is written to the campaign's SQLite
 :class:`~vdwgym.store.Store` before it is acted on, with the agent state after each ask and
@@ -262,6 +264,8 @@ class Campaign:
         self._t0 = time.monotonic()
         reason = self._run_sync() if self.config.mode == "sync" else self._run_async()
         if self.lab.running:
+            if reason == "wall time":
+                self.lab.cancel_running()  # the limit stops running work too (recorded cancelled)
             self._tell(self.lab.wait(return_when=ALL_COMPLETED))
         self._tell_untold()
         if self.store is not None:
@@ -309,7 +313,7 @@ class Campaign:
         return evals
 
     def _tell(self, done: list[Evaluation]) -> None:
-        done = [e for e in done if e.idx not in self._told]
+        done = [e for e in done if e.idx not in self._told and e.done]
         if not done:
             return
         self.agent.tell([e.recipe for e in done], [e.outcome for e in done])
@@ -332,9 +336,17 @@ class Campaign:
             cycle = self._cycle + 1 if self.lab.n_submitted else 0
             evals = self._propose(self.config.batch, cycle)
             self._cycle = cycle
-            self.lab.wait(evals, return_when=ALL_COMPLETED)
+            self.lab.wait(evals, return_when=ALL_COMPLETED, timeout=self._wall_left())
+            if any(not e.done for e in evals):  # the wall-time limit fell inside the cycle
+                return "wall time"
             self._tell(sorted(evals, key=lambda e: e.idx))
         return reason
+
+    def _wall_left(self) -> float | None:
+        """Seconds left before ``max_wall_s`` (``None``: no limit)."""
+        if self.config.max_wall_s is None:
+            return None
+        return max(0.0, self.config.max_wall_s - (time.monotonic() - self._t0))
 
     def _run_async(self) -> str:
         self._tell_untold()
@@ -349,4 +361,4 @@ class Campaign:
                 return reason or "budget"
             if reason is not None:
                 return reason
-            self._tell(self.lab.wait(return_when=FIRST_COMPLETED))
+            self._tell(self.lab.wait(return_when=FIRST_COMPLETED, timeout=self._wall_left()))

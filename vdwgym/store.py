@@ -138,10 +138,11 @@ class Store:
     An existing file is checked on open (:meth:`check`): ``PRAGMA quick_check``, the
     tables and columns of the schema, every JSON field and the bookkeeping (contiguous
     indices, completion orders); the first problem raises :class:`StoreError` naming the
-    table, the row and the field.  Every commit is checkpointed into the main file at once
-    (``wal_autocheckpoint=1``) and the ``-wal`` file is emptied on close, so a copy of
-    ``campaign.sqlite`` without its ``-wal`` holds every committed transaction but, after a
-    kill, possibly the last one (copy both files, or a closed store).
+    table, the row and the field.  The write-ahead log is checkpointed into the main file
+    after every tell (:meth:`mark_told`, once per round) and emptied on close, so a copy of
+    ``campaign.sqlite`` without its ``-wal`` holds every round told to the agent (after a
+    kill, the evaluations recorded since the last tell are only in the ``-wal``: copy both
+    files, or a closed store).
     """
 
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
@@ -162,9 +163,6 @@ class Store:
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
-            # Every commit is checkpointed into the main file at once (a copy of the file
-            # alone misses at most the transaction a kill interrupted).
-            self._db.execute("PRAGMA wal_autocheckpoint=1")
             if existed:
                 self.check()
             else:
@@ -395,6 +393,7 @@ class Store:
             if agent_state is not None:
                 db.execute("INSERT INTO agent_states (t, state) VALUES (?, ?)", (now, json.dumps(agent_state)))
             db.execute("INSERT INTO events (t, kind, payload) VALUES (?, 'told', ?)", (now, json.dumps(idxs)))
+        self._checkpoint("PASSIVE")  # the main file alone now holds this round
 
     def set_progress(self, idx: int, summary: dict[str, Any]) -> None:
         with self.tx() as db:
