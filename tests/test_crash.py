@@ -9,7 +9,7 @@ evaluation must also have been computed by exactly one worker process (no attemp
 
 CI runs every point for the surrogate backend (sync, and async on the virtual clock) with
 SIGKILL, every third with SIGTERM, and the worker backend (real worker processes, both
-modes) at every fourth point plus the first point of each kind (~2 s a point: each
+modes) at every sixth point plus the first point of each kind (~2 s a point: each
 evaluation starts a process); ``-m slow`` sweeps every point of every case with both
 signals.  The folders live in /dev/shm where there is one: these are process kills, not
 power failures.
@@ -17,6 +17,7 @@ power failures.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import traceback
@@ -92,7 +93,8 @@ def record(out: Path, real_clock_async: bool, real_clock: bool) -> dict:
     """What must survive: every evaluation's identity, recipe, seed, cycle, source, status,
     told flag, completion order and science outcome, and the agent's last state.  With
     real-clock worker runs the completion order (and, async, the cycle) depend on process
-    timing even without a crash, so they are left out there."""
+    timing even without a crash, so they are left out there, and the agent's observations
+    are compared as a set (they arrive in completion order)."""
     with Store(out / "campaign.sqlite", create=False) as st:
         rows = []
         for r in st.evaluations():
@@ -105,7 +107,12 @@ def record(out: Path, real_clock_async: bool, real_clock: bool) -> dict:
             out_d = r.outcome.to_dict() if r.outcome else None
             row["outcome"] = None if out_d is None else {k: out_d[k] for k in SCIENCE}
             rows.append(row)
-        return {"evaluations": rows, "agent_state": st.latest_agent_state(),
+        state = st.latest_agent_state()
+        if real_clock and state is not None:  # observations arrive in completion order
+            obs = state.pop("obs")
+            state["obs"] = sorted(json.dumps(row) for row in zip(*(
+                v for v in obs.values() if isinstance(v, list)), strict=True))
+        return {"evaluations": rows, "agent_state": state,
                 "stopped": [p for _, _, p in st.events("stop")][-1:]}
 
 
@@ -154,12 +161,12 @@ def _crash_and_resume(tmp_path: Path, case: str, k: int, sig: str, ref: dict) ->
 
 def _points(names: list[str], case: str, full: bool) -> list[int]:
     """The write points to kill at: all of them, except for the worker backend in CI where
-    each evaluation costs a process start: every fourth point plus the first of each kind."""
+    each evaluation costs a process start: every sixth point plus the first of each kind."""
     ks = list(range(1, len(names) + 1))
     if full or CASES[case]["backend"] == "surrogate":
         return ks
     firsts = {names.index(n) + 1 for n in set(names)}
-    return sorted(set(ks[::4]) | firsts)
+    return sorted(set(ks[::6]) | firsts)
 
 
 @pytest.mark.parametrize("case", list(CASES))
