@@ -150,3 +150,30 @@ def test_campaign_options_clear_error_or_valid_campaign(tmp_path, pairs, which):
         return
     camp.store.close()
     camp.backend.close()
+
+
+VALUES = st.one_of(st.sampled_from(["nan", "inf", "-1", "0", "1", "2.7", "1e300", "abc", "", "true",
+                                    "30.5", "1e-300", '{"a": 1}', "[1]"]),
+                   st.integers(-5, 40).map(str), st.floats(allow_nan=True).map(repr))
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(flags=st.lists(st.tuples(st.sampled_from(["--target", "--batch", "--n-init", "--seed",
+                                                 "--tolerance", "--max-wall-s", "--agent-option",
+                                                 "--backend-option", "--mode", "--clock",
+                                                 "--agent"]), VALUES), max_size=3),
+       opt_key=st.sampled_from(["nx", "method", "seed", "bogus", "kind"]))
+def test_campaign_cli_exit_0_or_2_never_a_traceback(tmp_path, capsys, flags, opt_key):
+    """``vdwgym campaign`` in process on random flag values (budget 1): exit code 0 or 2
+    (argparse's usage errors included), never an uncaught exception."""
+    from vdwgym.cli import main
+
+    argv = ["campaign", "--budget", "1", "--out", str(tmp_path / f"o{abs(hash(str(flags)))}")]
+    for flag, value in flags:
+        argv += [flag, f"{opt_key}={value}" if flag.endswith("-option") else value]
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse: bad type or choice
+        code = exc.code
+    assert code in (0, 2), capsys.readouterr().err
