@@ -145,8 +145,13 @@ def _crash_and_resume(tmp_path: Path, case: str, k: int, sig: str, ref: dict) ->
     out.mkdir()
     code = _child(out, CASES[case], f"{k}:{sig}", None)
     expected = -signal.SIGKILL if sig == "KILL" else -signal.SIGTERM
-    assert code == expected, f"write point {k}: child ended with {code}"
-    if (out / "campaign.sqlite").exists():
+    # A real-clock worker run groups its completions by timing, so it may have fewer write
+    # points than the reference: one that ends before point k is checked as it is.
+    timed = CASES[case]["backend"] == "worker"
+    assert code == expected or (timed and code == 0), f"write point {k}: child ended with {code}"
+    if code == 0:
+        pass
+    elif (out / "campaign.sqlite").exists():
         code = _child(out, None, None, None)
         assert code == 0, f"resume after point {k}: " + (out / "child-error.txt").read_text()
     else:  # killed before the store existed: nothing was recorded, start again
