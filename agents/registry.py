@@ -79,8 +79,16 @@ def check(name: str) -> str:
 
 
 def make(name: str, **kwargs: Any):
-    """Build the agent ``name`` (see the module docstring) with keyword arguments."""
-    return _load(name)(**kwargs)
+    """Build the agent ``name`` (see the module docstring) with keyword arguments; the
+    options other than ``space``, ``target_deg`` and ``seed`` are checked against its
+    constructor first (unknown names and wrong types raise ValidationError)."""
+    from vdwgym.validation import check_kwargs
+
+    cls = _load(name)
+    fixed = ("space", "target_deg", "seed")
+    options = {k: v for k, v in kwargs.items() if k not in fixed}
+    check_kwargs(cls, options, "agent_options", skip=fixed)
+    return cls(**kwargs)
 
 
 register("random", "vdwgym.agents.random:RandomAgent")

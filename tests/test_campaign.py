@@ -100,7 +100,7 @@ def test_resume_in_process_matches_uninterrupted(tmp_path):
 
 def _count(store):
     try:
-        with sqlite3.connect(store, timeout=5) as db:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as db:
             return db.execute("SELECT COUNT(*) FROM evaluations WHERE status = 'done'").fetchone()[0]
     except sqlite3.OperationalError:
         return 0

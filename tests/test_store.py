@@ -48,3 +48,111 @@ def test_not_a_store(tmp_path):
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="not a vdwgym campaign store"):
         Store(bad)
+
+
+# ---------------------------------------------------------------------- corruption (issue 13, defect 8)
+def _campaign(tmp_path, budget=6):
+    from vdwgym.campaign import Campaign, CampaignConfig
+    from vdwgym.testing.backends import FunctionBackend
+
+    path = tmp_path / "campaign.sqlite"
+    camp = Campaign(CampaignConfig(budget=budget, batch=2, n_init=2, stop_at_target=False, seed=7),
+                    path, backend=FunctionBackend())
+    camp.run()
+    camp.store.close()
+    return path
+
+
+def _sql(path, *statements):
+    with sqlite3.connect(path) as db:
+        for s in statements:
+            db.execute(s)
+    db.close()
+
+
+def _resume(path):
+    from vdwgym.campaign import Campaign
+    from vdwgym.testing.backends import FunctionBackend
+
+    return Campaign.resume(path, backend=FunctionBackend())
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    ("UPDATE evaluations SET outcome = '{not json' WHERE idx = 2",
+     r"table evaluations, row idx=2, field outcome: not valid JSON"),
+    ("""UPDATE evaluations SET outcome = '{"status": "ok", "recipe": {}, "seed": 1, "twist_deg": 99, "crystalline": true}' WHERE idx = 1""",
+     r"table evaluations, row idx=1, field outcome: not a valid outcome"),
+    ("UPDATE evaluations SET recipe = '[1, 2]' WHERE idx = 0",
+     r"table evaluations, row idx=0, field recipe: expected a JSON object"),
+    ("UPDATE meta SET value = '{\"budget\": ' WHERE key = 'campaign'",
+     r"table meta, row key='campaign', field value: not valid JSON"),
+    ("UPDATE agent_states SET state = 'null' WHERE id = 1",
+     r"table agent_states, row id=1, field state: expected a JSON object"),
+    ("DELETE FROM evaluations WHERE idx = 3",
+     r"table evaluations: row idx=3 is missing"),
+    ("DROP TABLE evaluations", r"table evaluations is missing"),
+    ("UPDATE evaluations SET done_order = 0 WHERE idx = 4",
+     r"field done_order: expected each of 0..5 once"),
+    ("UPDATE meta SET value = '7' WHERE key = 'schema_version'",
+     r"row key='schema_version': expected 1, got 7"),
+])
+def test_a_damaged_store_is_refused_naming_table_row_and_field(tmp_path, damage, message):
+    path = _campaign(tmp_path)
+    _sql(path, damage)
+    with pytest.raises(StoreError, match=message):
+        _resume(path)
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    ("UPDATE evaluations SET seed = seed + 1 WHERE idx = 2",
+     r"row idx=2, field seed: expected \d+ \(from the campaign config\)"),
+    ("UPDATE evaluations SET key = 'e000009' WHERE idx = 1",
+     r"row idx=1, field key: expected 'e000001'"),
+    ("""UPDATE agent_states SET state = '{"agent": "random"}' WHERE id = (SELECT MAX(id) FROM agent_states)""",
+     r"table agent_states, latest row, field state: not a state of agent 'random' \(KeyError"),
+    ("""UPDATE meta SET value = '{"budget": 0}' WHERE key = 'campaign'""",
+     r"table meta, row key='campaign': not a valid campaign config"),
+])
+def test_a_record_that_contradicts_its_config_is_refused(tmp_path, damage, message):
+    path = _campaign(tmp_path)
+    _sql(path, damage)
+    with pytest.raises(StoreError, match=message):
+        _resume(path)
+
+
+def test_a_damaged_page_is_refused_not_a_traceback(tmp_path):
+    path = _campaign(tmp_path, budget=60)
+    data = bytearray(path.read_bytes())
+    page = 4096
+    assert len(data) > 3 * page
+    for start in range(page, len(data), page):  # every b-tree page header but the first
+        data[start:start + 8] = b"\x0d\xff\xff\xff\xff\xff\xff\xff"
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match=r"damaged file \(PRAGMA quick_check|not a vdwgym campaign store"):
+        Store(path, create=False)
+
+
+def test_a_copy_without_its_wal_keeps_every_committed_evaluation(tmp_path):
+    """The log is checkpointed into the main file after each tell, so copying
+    campaign.sqlite alone (while the campaign is open, as after a kill) keeps every round."""
+    import shutil
+
+    from vdwgym.campaign import Campaign, CampaignConfig
+    from vdwgym.testing.backends import FunctionBackend
+
+    camp = Campaign(CampaignConfig(budget=6, batch=2, n_init=2, stop_at_target=False),
+                    tmp_path / "campaign.sqlite", backend=FunctionBackend())
+    camp.run()  # the store stays open: its -wal file exists
+    assert (tmp_path / "campaign.sqlite-wal").exists()
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(tmp_path / "campaign.sqlite", copy / "campaign.sqlite")
+    with Store(copy / "campaign.sqlite", create=False) as st:
+        assert [r.status for r in st.evaluations()] == ["done"] * 6
+        assert st.latest_agent_state() == camp.store.latest_agent_state()
+
+
+def test_close_empties_the_wal(tmp_path):
+    _campaign(tmp_path)
+    wal = tmp_path / "campaign.sqlite-wal"
+    assert not wal.exists() or wal.stat().st_size == 0

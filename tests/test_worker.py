@@ -184,7 +184,7 @@ def test_make_params_names_field_bound_and_value():
     assert info.value.field == "params.json:attempt"
     with pytest.raises(ValidationError) as info:
         make_params("surrogate", "e1", 1, RECIPE, 1, PAPER_SPACE, {"model": {"nx": 12, "zz": 1}})
-    assert info.value.field == "params.json:options.model"
+    assert info.value.field == "params.json:options.model.zz"
     params = make_params("surrogate", "e1", 2, RECIPE, 9, PAPER_SPACE, {"sleep_s": 1})
     assert parse_params(json.loads(json.dumps(params.to_dict()))) == params
 

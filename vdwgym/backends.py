@@ -28,7 +28,7 @@ from vdwgym.errors import ValidationError
 from vdwgym.outcome import Outcome, Status
 from vdwgym.space import PAPER_SPACE, ParameterSpace, Recipe
 
-__all__ = ["Backend", "SurrogateBackend", "make_backend", "completed_future"]
+__all__ = ["BACKENDS", "FILE_BACKENDS", "Backend", "SurrogateBackend", "make_backend", "completed_future"]
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,17 @@ class Backend(abc.ABC):
     """Evaluates recipes.  Subclasses implement :meth:`submit` and :meth:`config`."""
 
     name: ClassVar[str] = "backend"
+    #: True when :meth:`submit` returns an already-resolved future (required by the
+    #: virtual clock, which orders completions by their simulated run time).
+    answers_at_once: ClassVar[bool] = False
 
     def __init__(self, space: ParameterSpace = PAPER_SPACE) -> None:
         self.space = space
+
+    def recorded_keys(self) -> list[str]:
+        """Keys of evaluations this backend holds files of (a fresh campaign must find
+        none: it never re-uses another campaign's runs).  In-process backends: ``[]``."""
+        return []
 
     @abc.abstractmethod
     def submit(self, recipe: Recipe, seed: int, key: str | None = None) -> Future:
@@ -97,6 +105,7 @@ class SurrogateBackend(Backend):
     """
 
     name = "surrogate"
+    answers_at_once = True
     DRIVERS = ("temperature_K", "lattice_strain", "shear_strain")
     OUTCOME_FIELDS = ("twist_deg", "order", "crystalline", "seed")
 
@@ -114,10 +123,9 @@ class SurrogateBackend(Backend):
         missing = [n for n in self.DRIVERS if n not in space.names]
         if missing:
             raise ValidationError("space", f"dimensions including {list(self.DRIVERS)}", list(space.names))
-        try:
-            self.model_config = SurrogateConfig(**config)
-        except TypeError as exc:
-            raise ValidationError("surrogate option", "a field of SurrogateConfig", str(exc)) from exc
+        from vdwgym.validation import check_kwargs
+
+        self.model_config = SurrogateConfig(**check_kwargs(SurrogateConfig, config, "backend_options"))
         self.model = CommensurateSurrogate(self.model_config)
         self._cols = [space.names.index(n) for n in self.DRIVERS]
 
@@ -157,6 +165,8 @@ class SurrogateBackend(Backend):
 
 
 BACKENDS = ("surrogate", "worker", "lammps", "emulator")
+#: Backends that keep run directories (their option ``root``).
+FILE_BACKENDS = ("worker", "lammps")
 
 
 def make_backend(name: str, space: ParameterSpace = PAPER_SPACE, **options: Any) -> Backend:
@@ -165,24 +175,36 @@ def make_backend(name: str, space: ParameterSpace = PAPER_SPACE, **options: Any)
     ``"surrogate"`` (default): the in-process surrogate.  ``"worker"``: the same surrogate run
     as one ``python -m vdwgym.worker`` task per evaluation through an execution engine
     (options of :class:`~vdwgym.worker_backend.WorkerBackend`: ``root``, ``engine``, ...), for
-    exercising engines and schedulers without LAMMPS.  ``"lammps"``: molecular dynamics (the
-    ``md`` extra; options of :class:`~vdwgym.md.backend.LammpsBackend`).  ``"emulator"``: a
-    kernel emulator of a recorded MD dataset (:class:`~vdwgym.surrogate.emulator.EmulatorBackend`,
-    option ``dataset``).
+    exercising engines and schedulers without LAMMPS; without ``root`` its run directories go
+    to a fresh temporary folder (a :class:`~vdwgym.campaign.Campaign` passes its own folder's
+    ``runs/``), never to a shared default.  ``"lammps"``: molecular dynamics (the
+    ``md`` extra; options of :class:`~vdwgym.md.backend.LammpsBackend`).  Options are checked
+    against the constructor first (:func:`vdwgym.validation.check_kwargs`).  ``"emulator"``: a kernel emulator of a recorded MD dataset
+    (:class:`~vdwgym.surrogate.emulator.EmulatorBackend`, option ``dataset``).
     """
+    from vdwgym.validation import check_kwargs
+
     if name == "surrogate":
         return SurrogateBackend(space, **options)
     if name == "worker":
         from vdwgym.worker_backend import WorkerBackend
 
-        options.setdefault("root", "runs/worker")
-        return WorkerBackend(space, kind="surrogate", **options)
+        if "kind" in options:
+            raise ValidationError("backend_options.kind", "absent (the worker backend runs the "
+                                  "surrogate task)", options["kind"])
+        if "root" not in options:
+            import tempfile
+
+            options["root"] = tempfile.mkdtemp(prefix="vdwgym-worker-")
+        return WorkerBackend(space, kind="surrogate",
+                             **check_kwargs(WorkerBackend, options, "backend_options", ("space", "kind")))
     if name == "lammps":
         from vdwgym.md.backend import LammpsBackend
 
-        return LammpsBackend(space, **options)
+        return LammpsBackend(space, **check_kwargs(LammpsBackend, options, "backend_options", ("space",)))
     if name == "emulator":
         from vdwgym.surrogate.emulator import EmulatorBackend
 
-        return EmulatorBackend(space, **options)
+        return EmulatorBackend(space, **check_kwargs(EmulatorBackend, options, "backend_options",
+                                                     ("space",)))
     raise ValidationError("backend", f"one of {BACKENDS}", name)

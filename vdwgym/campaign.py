@@ -10,8 +10,10 @@ Modes
     for a replacement, passing the still-running recipes as ``pending``.
 
 Stopping rules: the evaluation budget (initial design included), the target reached within
-``tolerance_deg`` (``stop_at_target``), and a wall-time limit (``max_wall_s``).  On any
-stop, running evaluations are waited for and recorded: nothing computed is dropped.
+``tolerance_deg`` (``stop_at_target``), and a wall-time limit (``max_wall_s``).  On the
+budget or the target, running evaluations are waited for and recorded: nothing computed is
+dropped; on the wall-time limit they are cancelled (their processes stopped) and recorded
+with status ``cancelled``.
 
 Every proposal, launch, completion and tell is written to the campaign's SQLite
 :class:`~vdwgym.store.Store` before it is acted on, with the agent state after each ask and
@@ -33,11 +35,11 @@ import numpy as np
 from scipy.stats import qmc
 
 from vdwgym import agents as agent_registry
-from vdwgym.backends import Backend, make_backend
-from vdwgym.errors import StoreError, check_fields
-from vdwgym.lab import ALL_COMPLETED, FIRST_COMPLETED, Evaluation, Lab
+from vdwgym.backends import FILE_BACKENDS, Backend, make_backend
+from vdwgym.errors import StoreError, ValidationError, check_fields
+from vdwgym.lab import ALL_COMPLETED, FIRST_COMPLETED, Evaluation, Lab, check_clock, key_of
 from vdwgym.outcome import fold_twist
-from vdwgym.seeding import stream
+from vdwgym.seeding import evaluation_seed, stream
 from vdwgym.space import PAPER_SPACE, ParameterSpace, Recipe
 from vdwgym.store import Store
 
@@ -82,6 +84,12 @@ class CampaignConfig:
             ("tolerance_deg", math.isfinite(self.tolerance_deg) and self.tolerance_deg >= 0, ">= 0 deg"),
             ("max_wall_s", self.max_wall_s is None or self.max_wall_s > 0, "None or > 0 s"),
             ("clock", self.clock in ("real", "virtual"), "'real' or 'virtual'"),
+            ("agent_options", isinstance(self.agent_options, dict)
+             and not set(self.agent_options) & {"space", "target_deg", "seed"},
+             "an object of agent options (space, target_deg and seed are the campaign's)"),
+            ("backend_options", isinstance(self.backend_options, dict)
+             and "space" not in self.backend_options,
+             "an object of backend options (space is the campaign's)"),
         ]
         check_fields(self, checks)
         agent_registry.check(self.agent)
@@ -138,25 +146,44 @@ class Campaign:
                  _resuming: bool = False) -> None:
         self.config = config
         self.space = config.parameter_space()
-        if isinstance(store, (str, Path)):
-            store = Store(store)
-        self.store = store
-        if store is not None and not _resuming and (
-                store.get_meta("campaign") is not None or store.n_evaluations()):
+        path = Path(store) if isinstance(store, (str, Path)) else None
+        if isinstance(store, Store) and not _resuming and store.has_content():
             raise StoreError(f"{store.path} already holds a campaign: use Campaign.resume "
                              "(CLI: --resume) or another --out")
-        # Backend and agent first: a bad option must not leave a half-made campaign behind.
+        if path is not None and path.is_file() and path.stat().st_size > 0:
+            with Store(path, create=False) as existing:
+                if existing.has_content():
+                    raise StoreError(f"{path} already holds a campaign: use Campaign.resume "
+                                     "(CLI: --resume) or another --out")
+        folder = path.parent if path is not None else (store.path.parent if store is not None else None)
+        # Backend, agent and clock first: nothing is written until all of them are valid.
         self.backend = backend if backend is not None else make_backend(
-            config.backend, self.space, **config.backend_options)
-        self.agent = agent_registry.make(config.agent, space=self.space, target_deg=config.target_deg,
-                                         seed=stream(config.seed, "agent"), **config.agent_options)
-        if store is not None and not _resuming:
+            config.backend, self.space, **self.backend_options(config, folder))
+        try:
+            self.agent = agent_registry.make(config.agent, space=self.space,
+                                             target_deg=config.target_deg,
+                                             seed=stream(config.seed, "agent"), **config.agent_options)
+            check_clock(config.clock, self.backend)
+            if not _resuming and self.backend.recorded_keys():
+                raise ValidationError(
+                    "backend_options.root", "a folder without earlier run directories (a new "
+                    "campaign never re-uses other runs)", self.backend.config().get("root"))
+        except BaseException:
+            if backend is None:
+                self.backend.close()
+            raise
+        if not _resuming:
             from vdwgym.provenance import provenance
 
-            with store.tx():
-                store.set_meta("campaign", config.to_dict())
-                store.set_meta("provenance", provenance())
-                store.set_meta("backend", self.backend.config())
+            meta = {"campaign": config.to_dict(), "provenance": provenance(),
+                    "backend": self.backend.config()}
+            if path is not None:
+                store = Store.create(path, meta)  # atomic: the file appears with its config
+            elif store is not None:
+                with store.tx():
+                    for key, value in meta.items():
+                        store.set_meta(key, value)
+        self.store = store
         self.on_event = on_event or (lambda kind, payload: None)
         self.lab = Lab(self.backend, target_deg=fold_twist(config.target_deg), budget=config.budget,
                        seed=config.seed, store=store, clock=config.clock,
@@ -168,23 +195,65 @@ class Campaign:
         self._t0 = time.monotonic()
         self._cycle = 0
 
+    @staticmethod
+    def backend_options(config: CampaignConfig, folder: Path | None) -> dict[str, Any]:
+        """``config.backend_options`` with the run directories of a file-based backend in
+        ``folder/runs`` (the campaign's own folder) unless ``root`` is given."""
+        opts = dict(config.backend_options)
+        if config.backend in FILE_BACKENDS and "root" not in opts and folder is not None:
+            opts["root"] = str(folder / "runs")
+        return opts
+
     # ------------------------------------------------------------------ resume
     @classmethod
     def resume(cls, store: str | Path | Store, backend: Backend | None = None,
                on_event: Callable[[str, dict[str, Any]], None] | None = None) -> Campaign:
         """Reopen a stored campaign: restore the agent's last state, tell it what finished
-        since, and re-launch every unfinished evaluation (re-attached where the backend can)."""
-        st = store if isinstance(store, Store) else Store(store)
+        since, and re-launch every unfinished evaluation (re-attached where the backend can).
+
+        The store is checked first (:meth:`Store.check`, then the record against its config:
+        keys, seeds, the agent state); any mismatch is a :class:`StoreError` naming it."""
+        st = store if isinstance(store, Store) else Store(store, create=False)
+        try:
+            return cls._resume(st, backend, on_event)
+        except BaseException:
+            if st is not store:
+                st.close()
+            raise
+
+    @classmethod
+    def _resume(cls, st: Store, backend: Backend | None,
+                on_event: Callable[[str, dict[str, Any]], None] | None) -> Campaign:
         data = st.get_meta("campaign")
         if data is None:
-            raise StoreError(f"{st.path} holds no campaign to resume")
-        camp = cls(CampaignConfig(**data), st, backend=backend, on_event=on_event, _resuming=True)
+            raise StoreError(f"{st.path} holds no campaign to resume ({st.n_evaluations()} "
+                             "evaluations, no config): start it without --resume")
+        try:
+            config = CampaignConfig(**data)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"{st.path}: table meta, row key='campaign': not a valid campaign "
+                             f"config ({exc})") from exc
+        records = st.evaluations()
+        for r in records:
+            for name, want in (("key", key_of(r.idx)), ("seed", evaluation_seed(config.seed, r.idx))):
+                if getattr(r, name) != want:
+                    raise StoreError(f"{st.path}: table evaluations, row idx={r.idx}, field {name}: "
+                                     f"expected {want!r} (from the campaign config), got "
+                                     f"{getattr(r, name)!r}")
+        camp = cls(config, st, backend=backend, on_event=on_event, _resuming=True)
         state = st.latest_agent_state()
         if state is not None:
-            camp.agent.load_state_dict(state)
+            try:
+                camp.agent.load_state_dict(state)
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+                raise StoreError(f"{st.path}: table agent_states, latest row, field state: not a "
+                                 f"state of agent {config.agent!r} ({type(exc).__name__}: {exc})") from exc
         relaunched = camp.lab.restore()
-        camp._told = {r.idx for r in st.evaluations() if r.told}
-        camp._cycle = max((e.cycle for e in camp.lab.evaluations), default=0)
+        camp._told = {r.idx for r in records if r.told}
+        if config.mode == "sync":
+            camp._cycle = max((e.cycle for e in camp.lab.evaluations), default=0)
+        else:
+            camp._cycle = len(st.events("told"))
         st.event("resume", relaunched=[e.idx for e in relaunched])
         log.info("resumed %s: %d evaluations recorded, %d re-launched", st.path,
                  camp.lab.n_submitted, len(relaunched))
@@ -196,6 +265,8 @@ class Campaign:
         self._t0 = time.monotonic()
         reason = self._run_sync() if self.config.mode == "sync" else self._run_async()
         if self.lab.running:
+            if reason == "wall time":
+                self.lab.cancel_running()  # the limit stops running work too (recorded cancelled)
             self._tell(self.lab.wait(return_when=ALL_COMPLETED))
         self._tell_untold()
         self.agent.finalize()
@@ -237,21 +308,21 @@ class Campaign:
         if n > len(design):
             pending = [e.recipe for e in self.lab.running] + design
             proposed = self.agent.ask(n - len(design), pending=pending or None)
-        evals: list[Evaluation] = []
-        state = self.agent.state_dict()
-        if design:
-            evals += self.lab.launch(design, cycle=cycle, source="init", agent_state=state)
-        if proposed:
-            evals += self.lab.launch(proposed, cycle=cycle, source="agent", agent_state=state)
+        # One transaction for the whole round, with the agent state after its ask.
+        evals = self.lab.launch(design + proposed, cycle=cycle,
+                                source=["init"] * len(design) + ["agent"] * len(proposed),
+                                agent_state=self.agent.state_dict())
         self.on_event("submitted", {"n": len(evals), "cycle": cycle})
         return evals
 
     def _tell(self, done: list[Evaluation]) -> None:
-        done = [e for e in done if e.idx not in self._told]
+        done = [e for e in done if e.idx not in self._told and e.done]
         if not done:
             return
         self.agent.tell([e.recipe for e in done], [e.outcome for e in done])
         self._told.update(e.idx for e in done)
+        if self.config.mode == "async":
+            self._cycle += 1  # an async cycle is one tell: resume recounts them from the store
         if self.store is not None:
             self.store.mark_told([e.idx for e in done], self.agent.state_dict())
         self.on_event("told", {"evaluations": done, "best_regret": self.lab.best_regret})
@@ -268,9 +339,17 @@ class Campaign:
             cycle = self._cycle + 1 if self.lab.n_submitted else 0
             evals = self._propose(self.config.batch, cycle)
             self._cycle = cycle
-            self.lab.wait(evals, return_when=ALL_COMPLETED)
+            self.lab.wait(evals, return_when=ALL_COMPLETED, timeout=self._wall_left())
+            if any(not e.done for e in evals):  # the wall-time limit fell inside the cycle
+                return "wall time"
             self._tell(sorted(evals, key=lambda e: e.idx))
         return reason
+
+    def _wall_left(self) -> float | None:
+        """Seconds left before ``max_wall_s`` (``None``: no limit)."""
+        if self.config.max_wall_s is None:
+            return None
+        return max(0.0, self.config.max_wall_s - (time.monotonic() - self._t0))
 
     def _run_async(self) -> str:
         self._tell_untold()
@@ -285,6 +364,4 @@ class Campaign:
                 return reason or "budget"
             if reason is not None:
                 return reason
-            done = self.lab.wait(return_when=FIRST_COMPLETED)
-            self._cycle += 1 if done else 0
-            self._tell(done)
+            self._tell(self.lab.wait(return_when=FIRST_COMPLETED, timeout=self._wall_left()))

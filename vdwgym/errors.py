@@ -124,3 +124,7 @@ class TransportError(VdwgymError):
 class ProtocolMismatch(VdwgymError):
     """The other side speaks a version of the external protocol this side does not; the
     message names the version needed."""
+
+
+class Unavailable(VdwgymError):
+    """A resource limit is reached (campaigns, open files, processes); retry later (HTTP 503)."""

@@ -34,7 +34,7 @@ from vdwgym.seeding import evaluation_seed
 from vdwgym.space import Recipe
 from vdwgym.store import Store
 
-__all__ = ["Lab", "Evaluation", "FIRST_COMPLETED", "ALL_COMPLETED"]
+__all__ = ["Lab", "Evaluation", "FIRST_COMPLETED", "ALL_COMPLETED", "check_clock", "key_of"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,16 @@ def outcome_of(e: Evaluation) -> Outcome:
         return Outcome(Status.FAILED, e.recipe, e.seed, error=f"backend: {type(exc).__name__}: {exc}")
 
 
+def check_clock(clock: str, backend: Backend) -> None:
+    """Refuse a clock the backend cannot serve: the virtual clock needs a backend that
+    answers at once (the surrogate), since it reads every pending outcome to order them."""
+    if clock not in CLOCKS:
+        raise ValidationError("clock", f"one of {CLOCKS}", clock)
+    if clock == "virtual" and not backend.answers_at_once:
+        raise ValidationError("clock", f"'real' with the {backend.name} backend (the virtual clock "
+                              "needs one that answers at once, e.g. the surrogate)", clock)
+
+
 def key_of(idx: int) -> str:
     return f"e{idx:06d}"
 
@@ -103,8 +113,7 @@ class Lab:
                  on_progress: Callable[[Evaluation, list[dict]], None] | None = None) -> None:
         if int(budget) != budget or budget < 1:
             raise ValidationError("budget", "an integer >= 1", budget)
-        if clock not in CLOCKS:
-            raise ValidationError("clock", f"one of {CLOCKS}", clock)
+        check_clock(clock, backend)
         if not (math.isfinite(float(target_deg)) and 0.0 <= float(target_deg) <= 30.0):
             raise ValidationError("target_deg", "a folded twist in [0, 30] deg", target_deg)
         if not (math.isfinite(float(tolerance_deg)) and tolerance_deg >= 0):
@@ -167,21 +176,27 @@ class Lab:
         e.future.add_done_callback(done)
         return outer
 
-    def launch(self, recipes: Sequence[Recipe | dict], *, cycle: int = 0, source: str = "agent",
+    def launch(self, recipes: Sequence[Recipe | dict], *, cycle: int = 0,
+               source: str | Sequence[str] = "agent",
                agent_state: dict | None = None) -> list[Evaluation]:
         """Validate, record and launch recipes; returns their :class:`Evaluation` objects.
 
-        All recipes are validated before anything is written, so a bad one leaves no trace.
+        ``source`` is one label for all recipes or one per recipe.  All recipes are validated
+        before anything is written, so a bad one leaves no trace; they are recorded, with
+        ``agent_state``, in one transaction (a proposal round is all or nothing on disk).
         Raises :class:`~vdwgym.errors.BudgetExhausted` if the batch exceeds the budget.
         """
         checked = [self.space.validate(r) for r in recipes]
+        sources = [source] * len(checked) if isinstance(source, str) else list(source)
+        if len(sources) != len(checked):
+            raise ValidationError("source", f"one label or {len(checked)} labels", len(sources))
         with self._lock:
             if len(checked) > self.budget_left:
                 raise BudgetExhausted(
                     f"budget: {len(checked)} recipes requested, {self.budget_left} of {self.budget} left")
             start = self.n_submitted
-            evals = [Evaluation(i, key_of(i), r, evaluation_seed(self.seed, i), int(cycle), source)
-                     for i, r in enumerate(checked, start=start)]
+            evals = [Evaluation(i, key_of(i), r, evaluation_seed(self.seed, i), int(cycle), src)
+                     for i, (r, src) in enumerate(zip(checked, sources, strict=True), start=start)]
             if self.store is not None:
                 self.store.add_proposals([(e.idx, e.key, e.recipe, e.seed, e.cycle, e.source) for e in evals],
                                          agent_state)

@@ -25,6 +25,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
+import os
 import sqlite3
 import threading
 import time
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vdwgym.crashpoints import write_point
 from vdwgym.errors import StoreError
 from vdwgym.outcome import Outcome
 from vdwgym.space import Recipe
@@ -44,8 +47,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS evaluations (
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE evaluations (
     idx INTEGER PRIMARY KEY,
     key TEXT UNIQUE NOT NULL,
     recipe TEXT NOT NULL,
@@ -63,13 +66,43 @@ CREATE TABLE IF NOT EXISTS evaluations (
     vend REAL,
     progress TEXT
 );
-CREATE TABLE IF NOT EXISTS agent_states (
+CREATE TABLE agent_states (
     id INTEGER PRIMARY KEY AUTOINCREMENT, t REAL NOT NULL, state TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS events (
+CREATE TABLE events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, t REAL NOT NULL, kind TEXT NOT NULL, payload TEXT
 );
 """
+
+_COLUMNS = {
+    "meta": ("key", "value"),
+    "evaluations": ("idx", "key", "recipe", "seed", "cycle", "source", "status", "outcome", "told",
+                    "proposed_at", "launched_at", "done_at", "done_order", "vstart", "vend",
+                    "progress"),
+    "agent_states": ("id", "t", "state"),
+    "events": ("id", "t", "kind", "payload"),
+}
+
+
+def _json_field(path: Path, table: str, row: str, name: str, text: Any, kind: type) -> Any:
+    """``text`` decoded, or a StoreError naming the table, row and field."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"{path}: table {table}, row {row}, field {name}: not valid JSON "
+                         f"({exc}): {str(text)[:120]!r}") from exc
+    if not isinstance(value, kind):
+        raise StoreError(f"{path}: table {table}, row {row}, field {name}: expected a JSON "
+                         f"{'object' if kind is dict else 'value'}, got {str(text)[:120]!r}")
+    return value
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @dataclass
@@ -97,27 +130,164 @@ class Store:
     Parameters
     ----------
     path:
-        The ``.sqlite`` file; created with its tables if missing.
+        The ``.sqlite`` file.
+    create:
+        Create the file with its tables when missing (default); with ``False`` a missing
+        file is a :class:`~vdwgym.errors.StoreError` (resume never creates a store).
+
+    An existing file is checked on open (:meth:`check`): ``PRAGMA quick_check``, the
+    tables and columns of the schema, every JSON field and the bookkeeping (contiguous
+    indices, completion orders); the first problem raises :class:`StoreError` naming the
+    table, the row and the field.  The write-ahead log is checkpointed into the main file
+    after every tell (:meth:`mark_told`, once per round) and emptied on close, so a copy of
+    ``campaign.sqlite`` without its ``-wal`` holds every round told to the agent (after a
+    kill, the evaluations recorded since the last tell are only in the ``-wal``: copy both
+    files, or a closed store).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = Path(path)
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: a folder, not a campaign store")
+        existed = self.path.is_file() and self.path.stat().st_size > 0
+        if not existed and not create:
+            raise StoreError(f"{self.path}: no campaign store there")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._in_tx = False
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
                                        check_same_thread=False)
-            self._lock = threading.RLock()
-            self._in_tx = False
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a vdwgym campaign store ({exc})") from exc
-        version = self.get_meta("schema_version")
-        if version is None:
-            self.set_meta("schema_version", SCHEMA_VERSION)
-        elif version != SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: schema version {version}, this vdwgym reads {SCHEMA_VERSION}")
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            if existed:
+                self.check()
+            else:
+                with self.tx() as db:
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            db.execute(statement.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
+                    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                               ("schema_version", json.dumps(SCHEMA_VERSION)))
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StoreError(f"{self.path}: not a vdwgym campaign store ({exc})") from exc
+        except BaseException:
+            self._db.close()
+            raise
+
+    @classmethod
+    def create(cls, path: str | Path, meta: dict[str, Any]) -> Store:
+        """Create a store holding ``meta`` atomically: the file appears at ``path`` with
+        its meta committed, or not at all (written beside it under a temporary name, then
+        linked into place).  Raises :class:`StoreError` if ``path`` already holds a
+        campaign; an empty store left by an older start-up is replaced."""
+        path = Path(path)
+        if path.is_file() and path.stat().st_size > 0:
+            with cls(path, create=False) as old:
+                if old.has_content():
+                    raise StoreError(f"{path} already holds a campaign: resume it (CLI: --resume) "
+                                     "or use another --out")
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in path.parent.glob(f".{path.name}.new-*"):
+            stale.unlink(missing_ok=True)
+        tmp = path.parent / f".{path.name}.new-{os.getpid()}-{threading.get_ident()}"
+        try:
+            with cls(tmp) as st, st.tx():
+                for key, value in meta.items():
+                    st.set_meta(key, value)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+            try:
+                os.link(tmp, path)  # fails if path exists: never clobbers a concurrent one
+            except FileExistsError as exc:
+                if path.stat().st_size:
+                    raise StoreError(f"{path} already holds a campaign") from exc
+                os.replace(tmp, path)  # an empty file (a reader's connect made it)
+            _fsync_dir(path.parent)
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+        return cls(path, create=False)
+
+    def has_content(self) -> bool:
+        """Whether the store holds anything beyond its schema (meta other than the schema
+        version, or any evaluation)."""
+        with self._lock:
+            (n,) = self._db.execute("SELECT COUNT(*) FROM meta WHERE key != 'schema_version'"
+                                    ).fetchone()
+        return bool(n) or self.n_evaluations() > 0
+
+    # ------------------------------------------------------------------ integrity
+    def check(self) -> None:
+        """Check the file (see the class docstring); raises :class:`StoreError` naming the
+        table, the row and the field of the first problem found."""
+        with self._lock:
+            rows = self._db.execute("PRAGMA quick_check").fetchall()
+            if [r[0] for r in rows] != ["ok"]:
+                raise StoreError(f"{self.path}: damaged file (PRAGMA quick_check: "
+                                 f"{'; '.join(str(r[0]) for r in rows[:3])})")
+            for table, columns in _COLUMNS.items():
+                have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
+                if not have:
+                    raise StoreError(f"{self.path}: table {table} is missing")
+                if missing := [c for c in columns if c not in have]:
+                    raise StoreError(f"{self.path}: table {table} lacks column(s) {missing}")
+            for key, value in self._db.execute("SELECT key, value FROM meta"):
+                _json_field(self.path, "meta", f"key={key!r}", "value", value, object)
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = None if row is None else json.loads(row[0])
+            if version != SCHEMA_VERSION:
+                raise StoreError(f"{self.path}: table meta, row key='schema_version': "
+                                 f"expected {SCHEMA_VERSION}, got {version!r}")
+            for sid, state in self._db.execute("SELECT id, state FROM agent_states"):
+                _json_field(self.path, "agent_states", f"id={sid}", "state", state, dict)
+            rows = self._db.execute(
+                "SELECT idx, recipe, seed, status, outcome, done_order, progress FROM evaluations"
+                " ORDER BY idx").fetchall()
+        orders = []
+        for n, (idx, recipe, seed, status, outcome, order, progress) in enumerate(rows):
+            where = f"idx={idx}"
+            if idx != n:
+                raise StoreError(f"{self.path}: table evaluations: row idx={n} is missing "
+                                 f"(next row is idx={idx})")
+            rec = _json_field(self.path, "evaluations", where, "recipe", recipe, dict)
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                       for v in rec.values()):
+                raise StoreError(f"{self.path}: table evaluations, row {where}, field recipe: "
+                                 f"expected finite numbers, got {recipe[:200]!r}")
+            if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+                raise StoreError(f"{self.path}: table evaluations, row {where}, field seed: "
+                                 f"expected an integer >= 0, got {seed!r}")
+            if progress is not None:
+                _json_field(self.path, "evaluations", where, "progress", progress, dict)
+            if status == "done":
+                data = _json_field(self.path, "evaluations", where, "outcome", outcome, dict)
+                try:
+                    Outcome.from_dict(data)
+                except (TypeError, ValueError, KeyError) as exc:
+                    raise StoreError(f"{self.path}: table evaluations, row {where}, field outcome: "
+                                     f"not a valid outcome ({exc})") from exc
+                orders.append((order, idx))
+            elif outcome is not None or order is not None:
+                raise StoreError(f"{self.path}: table evaluations, row {where}: status {status!r} "
+                                 "with an outcome or a completion order")
+        seen = sorted(o for o, _ in orders if isinstance(o, int))
+        if seen != list(range(len(orders))):
+            bad = next((i for o, i in sorted(orders, key=lambda t: (str(t[0]), t[1]))
+                        if not isinstance(o, int) or seen.count(o) != 1 or not 0 <= o < len(orders)),
+                       orders[0][1] if orders else None)
+            raise StoreError(f"{self.path}: table evaluations, row idx={bad}, field done_order: "
+                             f"expected each of 0..{len(orders) - 1} once over the done rows")
+
+    def _checkpoint(self, mode: str) -> None:
+        with self._lock:
+            self._db.execute(f"PRAGMA wal_checkpoint({mode})")
 
     @classmethod
     def read_only(cls, path: str | Path) -> Store:
@@ -164,12 +334,21 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             else:
+                write_point("store:before-commit")
                 self._db.execute("COMMIT")
+                write_point("store:after-commit")
             finally:
                 self._in_tx = False
 
     def close(self) -> None:
-        self._db.close()
+        """Checkpoint the write-ahead log into the file (the -wal file is then empty) and
+        close."""
+        with self._lock:
+            try:
+                self._checkpoint("TRUNCATE")
+            except sqlite3.Error as exc:  # read-only or busy: the -wal file keeps the data
+                log.warning("%s: no checkpoint on close (%s)", self.path, exc)
+            self._db.close()
 
     def __enter__(self) -> Store:
         return self
@@ -242,6 +421,7 @@ class Store:
             if agent_state is not None:
                 db.execute("INSERT INTO agent_states (t, state) VALUES (?, ?)", (now, json.dumps(agent_state)))
             db.execute("INSERT INTO events (t, kind, payload) VALUES (?, 'told', ?)", (now, json.dumps(idxs)))
+        self._checkpoint("PASSIVE")  # the main file alone now holds this round
 
     def set_progress(self, idx: int, summary: dict[str, Any]) -> None:
         with self.tx() as db:

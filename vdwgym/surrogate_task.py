@@ -72,11 +72,9 @@ def check_options(options: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(model, dict):
         raise ValidationError("model", "an object of SurrogateConfig fields", model)
     from vdwgym.surrogate import SurrogateConfig
+    from vdwgym.validation import check_kwargs
 
-    try:
-        SurrogateConfig(**model)
-    except TypeError as exc:
-        raise ValidationError("model", "fields of SurrogateConfig", sorted(model), str(exc)) from exc
+    SurrogateConfig(**check_kwargs(SurrogateConfig, model, "model"))
     _number(options, "sleep_s", 0.0, strict=False)
     _number(options, "progress_interval_s", 0.0, strict=True)
     if "fail" in options and not isinstance(options["fail"], str):

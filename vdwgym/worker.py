@@ -8,8 +8,8 @@ File protocol of a run directory (see docs/engines.md):
      "key": "e000017", "attempt": 1, "recipe": {...}, "seed": 42,
      "space": ParameterSpace.to_dict(), "options": {...kind-specific...}}
 
-    ``task`` (optional) is the import path of the task function; without it the kind is
-    looked up in :data:`TASKS`.
+    ``task`` (optional) is the import path of the task function; it must be the registered
+    path of ``kind`` (see :func:`allowed_tasks`).
 
 ``progress.jsonl`` (output): one JSON object per line, appended and flushed as the task
     reports progress (rank 0 only), so a killed worker leaves every complete line.
@@ -20,8 +20,15 @@ File protocol of a run directory (see docs/engines.md):
     simulation failure); the worker then exits 1 without result.json.
 
 Exit codes: 0 done (result.json written, or a non-zero MPI rank that had nothing to write),
-1 the task raised (error.json), 2 bad params.json or command line (nothing run, nothing
-written; the error, naming field, bound and value, is on stderr).  SIGTERM keeps its default
+1 the task raised (error.json), 2 bad params.json or command line, whatever is wrong in it
+(nothing run, nothing written; the error, naming field, bound and value, is on stderr), 3 started with ``--wait-launch`` and the launch was never
+recorded in task.json (the controller stopped while launching: nothing run, see
+:mod:`vdwgym.engines.runfiles`).
+
+Only registered tasks run (:func:`allowed_tasks`: built-in kinds, ``vdwgym.tasks`` entry
+points, and the kinds the controller passes in ``VDWGYM_TASKS``); the ``task`` of a
+params.json must be its kind's registered path.  Engines start the worker with ``python -P``
+so nothing in the run directory (its working directory) is importable.  SIGTERM keeps its default
 action: the worker dies at once (status -15), progress.jsonl keeps what was written and no
 result.json appears.
 
@@ -41,6 +48,7 @@ import os
 import re
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -53,7 +61,8 @@ from vdwgym.errors import ValidationError
 from vdwgym.outcome import Outcome
 from vdwgym.space import ParameterSpace, Recipe
 
-__all__ = ["ERROR_FILE", "PARAMS_FILE", "PROGRESS_FILE", "RESULT_FILE", "TASKS", "Params",
+__all__ = ["ERROR_FILE", "PARAMS_FILE", "PROGRESS_FILE", "RESULT_FILE", "TASKS", "TASKS_ENV",
+           "Params", "allowed_tasks", "wait_for_launch_record",
            "ProgressWriter", "check_task_options", "launcher_rank", "load_params", "main",
            "make_params", "parse_params", "plain_json", "read_error", "read_result",
            "register_task", "resolve_task", "tail_progress", "write_result"]
@@ -71,6 +80,13 @@ TASKS: dict[str, str] = {
     "surrogate": "vdwgym.surrogate_task:run",
     "lammps": "vdwgym.md.task:run",
 }
+#: Environment variable through which a controller passes its registered kinds
+#: (JSON ``{kind: import path}``) to the workers it starts.
+TASKS_ENV = "VDWGYM_TASKS"
+#: Entry-point group under which installed packages declare task kinds.
+ENTRY_POINT_GROUP = "vdwgym.tasks"
+#: Seconds a ``--wait-launch`` worker waits for its launch record before giving up.
+LAUNCH_WAIT_S = 120.0
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 TASK_PATH_PATTERN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
@@ -91,10 +107,33 @@ def register_task(kind: str, import_path: str) -> None:
     TASKS[kind] = import_path
 
 
+def allowed_tasks() -> dict[str, str]:
+    """The task kinds this process may run: :data:`TASKS` (built in, or registered here),
+    the ``vdwgym.tasks`` entry points of installed packages, and the kinds a controller
+    passed in :data:`TASKS_ENV`.  Nothing read from a run directory adds to it."""
+    from importlib.metadata import entry_points
+
+    allowed = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    try:
+        passed = json.loads(os.environ.get(TASKS_ENV, "{}"))
+    except ValueError:
+        passed = {}
+    if isinstance(passed, dict):
+        allowed.update({k: v for k, v in passed.items() if isinstance(k, str) and isinstance(v, str)})
+    allowed.update(TASKS)
+    return allowed
+
+
 def resolve_task(import_path: str) -> tuple[TaskFunction, Callable[[dict], dict] | None]:
-    """Import a task function and its module's ``check_options`` (or ``None``)."""
+    """Import a task function and its module's ``check_options`` (or ``None``).  Only the
+    import paths of :func:`allowed_tasks` are imported: a params.json cannot name any
+    other function (``os:system`` is refused before anything is imported)."""
     if not isinstance(import_path, str) or not TASK_PATH_PATTERN.fullmatch(import_path):
         raise ValidationError("params.json:task", "an import path 'package.module:function'",
+                              import_path)
+    allowed = sorted(set(allowed_tasks().values()))
+    if import_path not in allowed:
+        raise ValidationError("params.json:task", f"one of the registered tasks {allowed}",
                               import_path)
     module_name, func_name = import_path.split(":")
     try:
@@ -142,10 +181,13 @@ def make_params(kind: str, key: str, attempt: int, recipe: Mapping[str, float], 
                 task: str | None = None) -> Params:
     """Validate everything a worker will read; raises :class:`ValidationError` naming the
     field, bound and value.  ``task`` defaults to the registered path of ``kind``."""
-    if not isinstance(kind, str) or (task is None and kind not in TASKS):
-        raise ValidationError("params.json:kind", f"one of {sorted(TASKS)} or an explicit task",
-                              kind)
-    task = TASKS[kind] if task is None else task
+    tasks = allowed_tasks()
+    if not isinstance(kind, str) or kind not in tasks:
+        raise ValidationError("params.json:kind", f"one of {sorted(tasks)}", kind)
+    if task is not None and task != tasks[kind]:
+        raise ValidationError("params.json:task", f"{tasks[kind]!r} (the task of kind {kind!r})",
+                              task)
+    task = tasks[kind]
     if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
         raise ValidationError("params.json:key",
                               "1-128 characters of letters, digits, '_', '.', '-' (not first)", key)
@@ -320,7 +362,14 @@ def run(run_dir: Path) -> int:
     """Run the evaluation of ``run_dir``; returns the exit code (see module docstring)."""
     run_dir = Path(run_dir)
     try:
-        params = load_params(run_dir)
+        try:
+            params = load_params(run_dir)
+        except (TypeError, ValueError, KeyError, AttributeError, RecursionError,
+                OverflowError) as exc:
+            if isinstance(exc, ValidationError):
+                raise
+            raise ValidationError("params.json", "a valid params file", type(exc).__name__,
+                                  str(exc)) from exc
         func, _ = resolve_task(params.task)
     except ValidationError as exc:
         log.error("invalid params.json in %s: %s", run_dir, exc)
@@ -346,14 +395,40 @@ def run(run_dir: Path) -> int:
     return 0
 
 
+def wait_for_launch_record(run_dir: Path, timeout_s: float = LAUNCH_WAIT_S,
+                           poll_s: float = 0.02) -> bool:
+    """Wait until ``run_dir/task.json`` holds the engine's launch record (``job_id``);
+    ``False`` when it does not within ``timeout_s`` or the attempt was abandoned (the
+    controller stopped between claiming the attempt and recording its launch)."""
+    from vdwgym.engines.runfiles import read_task_record
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        record = read_task_record(run_dir) or {}
+        if record.get("abandoned") or ("ended" in record and "job_id" not in record):
+            return False
+        if "job_id" in record:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(poll_s)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    wait_launch = "--wait-launch" in args
+    if wait_launch:
+        args.remove("--wait-launch")
     if len(args) != 1 or not Path(args[0]).is_dir():
-        log.error("usage: python -m vdwgym.worker RUN_DIR (an existing directory); got %s", args)
+        log.error("usage: python -m vdwgym.worker [--wait-launch] RUN_DIR (an existing "
+                  "directory); got %s", args)
         return 2
+    if wait_launch and not wait_for_launch_record(Path(args[0])):
+        log.error("%s: the launch of this attempt was never recorded; nothing run", args[0])
+        return 3
     return run(Path(args[0]))
 
 

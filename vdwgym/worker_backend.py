@@ -24,6 +24,7 @@ otherwise starts a fresh attempt.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import signal as signal_module
@@ -52,6 +53,7 @@ from vdwgym.worker import (
     PARAMS_FILE,
     PROGRESS_FILE,
     TASKS,
+    TASKS_ENV,
     check_task_options,
     make_params,
     read_error,
@@ -97,6 +99,27 @@ class EvaluationFuture(Future):
         """Request a stop; True when one was sent (the outcome will say ``cancelled``
         unless the task finished first)."""
         return self._backend.cancel(self._key)
+
+
+def _check_creatable_folder(path: Path, field: str) -> None:
+    """``path`` is a folder, or can be made as one; a folder made to find out is removed
+    again (the first launch makes it for good), so a refused campaign leaves nothing."""
+    if path.exists():
+        if not path.is_dir():
+            raise ValidationError(field, "a folder (this path exists and is not one)", str(path))
+        return
+    made = []
+    probe = path
+    while not probe.exists() and probe.parent != probe:
+        made.append(probe)
+        probe = probe.parent
+    try:
+        path.mkdir(parents=True)
+    except OSError as exc:
+        raise ValidationError(field, "a folder that exists or can be created", str(path),
+                              exc.strerror or str(exc)) from exc
+    for folder in made:
+        folder.rmdir()
 
 
 def _describe_exit(result: TaskResult | None) -> str:
@@ -162,7 +185,7 @@ class WorkerBackend(Backend):
         self.max_retries = max_retries
         self.python = python or sys.executable
         self.root = Path(root).absolute()
-        self.root.mkdir(parents=True, exist_ok=True)
+        _check_creatable_folder(self.root, "root")
         if isinstance(engine, Engine):
             self.engine, self._owns_engine = engine, False
         else:
@@ -222,6 +245,12 @@ class WorkerBackend(Backend):
                         del self._active[ev.key]
         return new
 
+    def recorded_keys(self) -> list[str]:
+        """Keys with at least one attempt directory under ``root``."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and self._attempts(p.name))
+
     def config(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "task": self.task_path,
                 "options": self.options, "root": str(self.root), "engine": self.engine.config(),
@@ -236,7 +265,15 @@ class WorkerBackend(Backend):
 
     # ------------------------------------------------------------------ attempts
     def _task(self, run_dir: Path) -> Task:
-        return Task((self.python, "-m", "vdwgym.worker", str(run_dir)), run_dir, self.resources)
+        # -P: the run directory (the task's working directory) is not put on sys.path, so
+        # nothing planted there can shadow vdwgym; --wait-launch: the worker computes only
+        # once the engine has recorded the launch in task.json (see _start_or_resume).
+        env = {**self.resources.env, TASKS_ENV: json.dumps({self.kind: self.task_path})}
+        resources = Resources(ranks=self.resources.ranks, cores_per_rank=self.resources.cores_per_rank,
+                              gpus_per_rank=self.resources.gpus_per_rank,
+                              time_limit_s=self.resources.time_limit_s, env=env)
+        return Task((self.python, "-P", "-m", "vdwgym.worker", "--wait-launch", str(run_dir)),
+                    run_dir, resources)
 
     def _attempts(self, key: str) -> list[int]:
         key_dir = self.root / key
@@ -257,16 +294,12 @@ class WorkerBackend(Backend):
             self._launch(ev, n)
             return
         stored = read_json(run_dir / PARAMS_FILE)
-        try:
-            stored_recipe, stored_seed = Recipe(stored["recipe"]), stored["seed"]
-        except (KeyError, TypeError, ValueError):
+        if not isinstance(stored, dict):
             log.warning("%s: unreadable params.json in attempt %d; leaving it, starting attempt %d",
                         ev.key, n, n + 1)
             self._launch(ev, n + 1)
             return
-        if stored_recipe != ev.recipe or stored_seed != ev.seed:
-            raise ValidationError("key", f"a new key, or the recipe {stored_recipe} and seed "
-                                  f"{stored_seed} of its earlier attempts", ev.key)
+        self._check_same_evaluation(ev, run_dir, stored)
         ev.attempt, ev.run_dir, ev.task = n, run_dir, self._task(run_dir)
         if read_result(run_dir) is not None:
             log.info("%s: attempt %d already has a result; not running it again", ev.key, n)
@@ -276,6 +309,16 @@ class WorkerBackend(Backend):
         if record is None:
             log.info("%s: attempt %d was never launched; launching it", ev.key, n)
             self._launch(ev, n)
+            return
+        if "job_id" not in record and "ended" not in record:
+            # Claimed, but the launch was never recorded (the controller stopped in between):
+            # a process that did start waits for a launch record that never comes and exits
+            # without computing, so the evaluation moves to a fresh attempt, run once.
+            log.info("%s: attempt %d was claimed but its launch never recorded; starting attempt %d",
+                     ev.key, n, n + 1)
+            update_task_record(run_dir, ended=time.time(), returncode=None, signal=None,
+                               timed_out=False, cancelled=False, ended_unseen=True, abandoned=True)
+            self._launch(ev, n + 1)
             return
         if "ended" not in record:
             engine_future = self.engine.attach(ev.task)
@@ -292,6 +335,18 @@ class WorkerBackend(Backend):
             ended=float(record.get("ended", time.time())),
             stdout=run_dir / "stdout.txt", stderr=run_dir / "stderr.txt")
         self._conclude(ev, result, None, resumed=True)
+
+    def _check_same_evaluation(self, ev: _Evaluation, run_dir: Path, stored: dict) -> None:
+        """Refuse to re-use an attempt whose params.json defines another evaluation (kind,
+        task, recipe, seed, space or options differ): a clear error, never a silent re-use."""
+        want = make_params(self.kind, ev.key, 1, ev.recipe, ev.seed, self.space, self.options,
+                           self.task_path).to_dict()
+        for name in ("kind", "task", "key", "recipe", "seed", "space", "options"):
+            if stored.get(name) != want[name]:
+                raise ValidationError(
+                    f"{run_dir / PARAMS_FILE}:{name}",
+                    f"{want[name]!r} (this evaluation's; the run directory belongs to another "
+                    "campaign or configuration: give this campaign its own root)", stored.get(name))
 
     def _launch(self, ev: _Evaluation, attempt: int) -> None:
         params = make_params(self.kind, ev.key, attempt, ev.recipe, ev.seed, self.space,

@@ -44,3 +44,18 @@ def test_bad_configs_name_the_problem(tmp_path, text, match):
     p.write_text(text)
     with pytest.raises(ConfigError, match=match):
         load_config(p)
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("batch_sizes = [2.7]", r"bench.batch_sizes.0: expected a valid integer, got 2.7"),
+    ("seeds = [1.5]", r"bench.seeds.0: expected a valid integer, got 1.5"),
+    ("seeds = [true]", r"bench.seeds.0: expected a valid integer, got True"),
+])
+def test_non_integers_are_refused_before_anything_runs(tmp_path, line, message):
+    """Issue 13, defect 10: these used to crash after the campaigns ran, or become 1."""
+    path = tmp_path / "b.toml"
+    fields = {"seeds": "seeds = [0]", "targets": "targets = [8.5]", "batch_sizes": "batch_sizes = [2]"}
+    fields[line.split(" =")[0]] = line
+    path.write_text("[bench]\n" + "\n".join(fields.values()) + "\n[[agents]]\nname = \"random\"\n")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)

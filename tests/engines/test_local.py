@@ -161,3 +161,32 @@ def test_bad_configuration_is_refused(tmp_path):
         Resources(time_limit_s=float("nan"))
     with pytest.raises(ValidationError, match="task.command"):
         Task("python -c pass", tmp_path)
+
+
+def test_process_cap_holds_across_engines(tmp_path):
+    """Two engines of 3 slots each under a process-wide cap of 2: never more than 2 tasks
+    run at once, and every task still runs (issue 13, defect 7)."""
+    from vdwgym.engines.local import PROCESSES, set_max_processes
+
+    set_max_processes(2)
+    engines = [LocalEngine(slots=3, poll_s=0.02) for _ in range(2)]
+    try:
+        futs = [e.submit(py_task(tmp_path / f"e{j}t{i}", "import time; time.sleep(0.4)"))
+                for j, e in enumerate(engines) for i in range(3)]
+        peak = 0
+        while not all(f.done() for f in futs):
+            peak = max(peak, PROCESSES.running)
+            time.sleep(0.01)
+        assert all(f.result().returncode == 0 for f in futs)
+        spans = sorted((read_task_record(tmp_path / f"e{j}t{i}")["started"],
+                        read_task_record(tmp_path / f"e{j}t{i}")["ended"])
+                       for j in range(2) for i in range(3))
+        overlap = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
+        assert peak == 2 and overlap <= 2
+    finally:
+        set_max_processes(None)
+        for e in engines:
+            e.shutdown()
+    assert PROCESSES.running == 0
+    with pytest.raises(ValidationError, match="max_processes"):
+        set_max_processes(0)

@@ -15,13 +15,16 @@ Atoms are sorted by ``id`` when there is one.  Data files: ``atomic``, ``charge`
 ``1 95.95 # Mo`` give the frame's ``type_names``.
 
 Unreadable or inconsistent input raises :class:`vdwgym.errors.AnalysisError` with
-``FILE:LINE`` in the message.
+``FILE:LINE`` in the message, and so does input no analysis can use: non-finite
+coordinates or boxes, values beyond :data:`MAX_LENGTH_A`, more than :data:`MAX_ATOMS` atoms,
+ids beyond 64 bits, lines longer than :data:`MAX_LINE`, a corrupt ``.gz``.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +62,42 @@ class Frame:
     index: int = 0
     type_names: dict[int, str] | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse what no analysis can use (and what would make one allocate without
+        bound): non-finite or out-of-range coordinates, cells or origins."""
+        where = f"{self.source or 'frame'} (frame {self.index})"
+        for name in ("positions", "cell", "origin"):
+            arr = np.asarray(getattr(self, name), dtype=float)
+            if not np.all(np.isfinite(arr)):
+                raise AnalysisError(f"{where}: {name}: expected finite numbers, got "
+                                    f"{arr[~np.isfinite(arr)][:3].tolist()}")
+            if arr.size and np.max(np.abs(arr)) > MAX_LENGTH_A:
+                raise AnalysisError(f"{where}: {name}: expected values within "
+                                    f"+-{MAX_LENGTH_A:g} A, got {float(np.max(np.abs(arr))):g}")
+        lengths = np.linalg.norm(np.asarray(self.cell, dtype=float), axis=1)
+        if np.any(lengths <= 0):
+            raise AnalysisError(f"{where}: cell: expected positive box lengths, got {lengths.tolist()}")
+
+
+#: Largest coordinate or box length accepted (Angstrom; 10 micrometres).
+MAX_LENGTH_A = 1e5
+#: Most atoms accepted in one frame.
+MAX_ATOMS = 100_000_000
+#: Longest line accepted (characters).
+MAX_LINE = 1 << 20
+_READ_ERRORS = (OSError, EOFError, UnicodeDecodeError, zlib.error)
+
+
+def _check_atoms(path: Path, lineno: int, n: object) -> int:
+    if isinstance(n, float) and not (np.isfinite(n) and n.is_integer()):
+        raise AnalysisError(f"{path}:{lineno}: number of atoms: expected an integer in "
+                            f"[0, {MAX_ATOMS}], got {n!r}")
+    n = int(n)
+    if not 0 <= n <= MAX_ATOMS:
+        raise AnalysisError(f"{path}:{lineno}: number of atoms: expected an integer in "
+                            f"[0, {MAX_ATOMS}], got {n}")
+    return n
+
 
 def _open_text(path: Path) -> io.TextIOBase:
     try:
@@ -76,15 +115,23 @@ class _Lines:
         self.path, self.fh, self.lineno = path, fh, 0
 
     def next(self, what: str) -> str:
-        try:
-            line = self.fh.readline()
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
-            raise self.error(f"unreadable ({exc})") from exc
+        line = self.readline()
         if line == "":
             raise AnalysisError(f"{self.path}:{self.lineno + 1}: unexpected end of file, "
                                 f"expected {what}")
         self.lineno += 1
         return line.rstrip("\n")
+
+    def readline(self) -> str:
+        """One raw line ('' at the end); unreadable input and lines longer than
+        :data:`MAX_LINE` raise AnalysisError."""
+        try:
+            line = self.fh.readline(MAX_LINE + 1)
+        except _READ_ERRORS as exc:
+            raise self.error(f"unreadable ({exc})") from exc
+        if len(line) > MAX_LINE:
+            raise AnalysisError(f"{self.path}:{self.lineno + 1}: line longer than {MAX_LINE} characters")
+        return line
 
     def error(self, msg: str) -> AnalysisError:
         return AnalysisError(f"{self.path}:{self.lineno}: {msg}")
@@ -117,10 +164,7 @@ def iter_dump(path: str | Path) -> Iterator[Frame]:
         lines = _Lines(path, fh)
         index = 0
         while True:
-            try:
-                line = fh.readline()
-            except (OSError, EOFError, UnicodeDecodeError) as exc:
-                raise lines.error(f"unreadable ({exc})") from exc
+            line = lines.readline()
             if line == "":
                 if index == 0:
                     raise AnalysisError(f"{path}:1: empty file, no dump frame")
@@ -148,8 +192,7 @@ def _dump_frame(lines: _Lines, index: int) -> Frame:
         n = int(n_line.split()[0])
     except (ValueError, IndexError):
         raise lines.error(f"bad number of atoms {n_line!r}") from None
-    if n < 0:
-        raise lines.error(f"negative number of atoms {n}")
+    n = _check_atoms(lines.path, lines.lineno, n)
     item = lines.next("'ITEM: BOX BOUNDS'")
     if not item.startswith("ITEM: BOX BOUNDS"):
         raise lines.error(f"expected 'ITEM: BOX BOUNDS', got {item!r}")
@@ -193,14 +236,14 @@ def _dump_frame(lines: _Lines, index: int) -> Frame:
 
     def numeric(name: str, kind: type) -> np.ndarray:
         try:
-            return arr[:, col[name]].astype(kind)
-        except ValueError:
+            return arr[:, col[name]].astype(np.int64 if kind is int else kind)
+        except (ValueError, OverflowError):
             for k, v in enumerate(arr[:, col[name]]):
                 try:
-                    kind(v)
-                except ValueError:
+                    np.array(kind(v)).astype(np.int64 if kind is int else kind)
+                except (ValueError, OverflowError):
                     raise AnalysisError(f"{lines.path}:{first + k}: bad {name} value "
-                                        f"{v!r}") from None
+                                        f"{v[:40]!r}") from None
             raise
 
     xyz = np.column_stack([numeric(c, float) for c in coord[:3]])
@@ -229,10 +272,11 @@ def read_data(path: str | Path, atom_style: str | None = None) -> Frame:
     """One frame from a LAMMPS data file (module docstring)."""
     path = Path(path)
     with _open_text(path) as fh:
-        try:
-            text = fh.read().splitlines()
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
-            raise AnalysisError(f"{path}: unreadable ({exc})") from exc
+        lines = _Lines(path, fh)
+        text = []
+        while (line := lines.readline()) != "":
+            text.append(line.rstrip("\n"))
+            lines.lineno += 1
     header: dict[str, list[float]] = {}
     k = 1  # line 0 is the title
     while k < len(text):
@@ -252,7 +296,13 @@ def read_data(path: str | Path, atom_style: str | None = None) -> Frame:
     for need in ("atoms", "xlo xhi", "ylo yhi", "zlo zhi"):
         if need not in header:
             raise AnalysisError(f"{path}:{k + 1}: header has no '{need}' line")
-    n = int(header["atoms"][0])
+    if not header["atoms"]:
+        raise AnalysisError(f"{path}: header 'atoms' line has no count")
+    n = _check_atoms(path, 2, header["atoms"][0])
+    for need, count in (("xlo xhi", 2), ("ylo yhi", 2), ("zlo zhi", 2), ("xy xz yz", 3)):
+        if need in header and len(header[need]) < count:
+            raise AnalysisError(f"{path}: header '{need}' line: expected {count} numbers, got "
+                                f"{header[need]}")
     xlo, xhi = header["xlo xhi"][:2]
     ylo, yhi = header["ylo yhi"][:2]
     zlo, zhi = header["zlo zhi"][:2]
@@ -285,7 +335,10 @@ def read_data(path: str | Path, atom_style: str | None = None) -> Frame:
                 if "#" in text[j]:
                     tname = text[j].split("#", 1)[1].strip().split()
                     if tname:
-                        type_names[int(text[j].split()[0])] = tname[0]
+                        try:
+                            type_names[int(text[j].split()[0])] = tname[0]
+                        except ValueError:
+                            raise AnalysisError(f"{path}:{j + 1}: bad Masses line {text[j]!r}") from None
         elif name == "Atoms":
             hint = line.split("#", 1)[1].split() if "#" in line else []
             style = hint[0] if hint else atom_style
@@ -316,7 +369,7 @@ def read_data(path: str | Path, atom_style: str | None = None) -> Frame:
             ids[r] = int(parts[0])
             types[r] = int(parts[tcol])
             pos[r] = [float(x) for x in parts[xcol:xcol + 3]]
-        except (ValueError, IndexError):
+        except (ValueError, IndexError, OverflowError):
             raise AnalysisError(f"{path}:{j + 1}: bad {style} atom line {text[j]!r}") from None
     order = np.argsort(ids, kind="stable")
     return Frame(pos[order] - origin, types[order], None, cell, origin, None, str(path), 0,

@@ -76,6 +76,11 @@ class BenchConfig:
     workers: int = 2
 
     def __post_init__(self) -> None:
+        from vdwgym.validation import check_value
+
+        for key, kind in (("seeds", list[int]), ("targets", list[float]), ("batch_sizes", list[int]),
+                          ("budget", int), ("n_init", int), ("workers", int), ("tolerance_deg", float)):
+            check_value(getattr(self, key), kind, f"bench.{key}")  # 2.7 or true is no integer
         if not self.agents:
             raise ValidationError("agents", "at least one [[agents]] table", self.agents)
         labels = [a.label for a in self.agents]

@@ -146,15 +146,15 @@ def run(args: argparse.Namespace) -> int:
     from vdwgym.report import write_campaign_report
 
     store_path = args.out / STORE_NAME
+    if args.out.exists() and not args.out.is_dir():
+        raise ValidationError("--out", "a folder, or a path where one can be made", str(args.out),
+                              "it is a file")
     if args.overwrite and args.out.exists():
         shutil.rmtree(args.out)
     if args.resume:
         campaign = Campaign.resume(store_path)
+        print(describe_resume(campaign), file=sys.stderr)
     else:
-        if store_path.exists():
-            print(f"vdwgym campaign: {store_path} already holds a campaign; use --resume to continue "
-                  "it or --overwrite to start again", file=sys.stderr)
-            return 2
         if args.config is not None:
             given = sorted(k for k, v in args._defaults.items() if getattr(args, k) != v)
             if given:
@@ -163,10 +163,9 @@ def run(args: argparse.Namespace) -> int:
             config = config_from_file(args.config)
         else:
             config = config_from_args(args)
-        if config.backend in ("worker", "lammps"):
-            # Run directories are keyed e000000, e000001, ...: one root per campaign.
-            config.backend_options.setdefault("root", str((args.out / "runs").absolute()))
-        args.out.mkdir(parents=True, exist_ok=True)
+        # The store appears with its config or not at all (Campaign -> Store.create); a
+        # store left holding nothing by an interrupted start-up is replaced.  Run directories
+        # go to the campaign folder's runs/ (Campaign's default for file backends).
         campaign = Campaign(config, store_path)
     cfg = campaign.config
     display = ProgressDisplay(cfg.budget, len(campaign.lab.completed),
@@ -179,6 +178,17 @@ def run(args: argparse.Namespace) -> int:
     report = write_campaign_report(campaign, result, args.out)
     print_summary(campaign, result, report)
     return 0
+
+
+def describe_resume(campaign) -> str:
+    """What ``--resume`` found in the store: counts by state and what happens next."""
+    lab, cfg = campaign.lab, campaign.config
+    running = [e.idx for e in lab.running]
+    told = len(campaign._told)
+    return (f"vdwgym campaign: resuming {campaign.store.path}: {cfg.agent} / {cfg.mode} / "
+            f"{cfg.backend}, {lab.n_submitted} of {cfg.budget} evaluations recorded "
+            f"({len(lab.completed)} done, {told} told to the agent, {len(running)} re-launched"
+            + (f": {running}" if running else "") + f"), {lab.budget_left} left to propose")
 
 
 def print_summary(campaign, result, report: Path) -> None:

@@ -121,6 +121,14 @@ def run(args) -> int:
         options = _options(args)
         cfg = parse_options(options)
         check_recipe(recipe)
+        from vdwgym.md.potentials import quote_path
+
+        try:  # the run directory goes into LAMMPS commands: checked before it is made
+            quote_path(Path(args.out).absolute())
+        except ValidationError as exc:
+            raise ValidationError("--out", exc.bound, args.out) from exc
+        if Path(args.out).exists() and not Path(args.out).is_dir():
+            raise ValidationError("--out", "a folder, or a path where one can be made", args.out)
     except ValidationError as exc:
         print(f"vdwgym md: {exc}", file=sys.stderr)
         return 2

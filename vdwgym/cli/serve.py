@@ -31,6 +31,9 @@ def add_parser(sub) -> None:
     p.add_argument("--backend", dest="backends", action="append", default=None,
                    choices=["surrogate", "worker", "lammps"],
                    help="backend clients may ask for (repeatable; default: surrogate)")
+    p.add_argument("--max-processes", type=int, default=None,
+                   help="most worker processes running at once over all campaigns (default: "
+                        "os.cpu_count())")
 
 
 def is_loopback(host: str) -> bool:
@@ -69,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
     if not is_loopback(args.host) and token is None:
         raise ConfigError(f"--host {args.host} is not a loopback address: refusing to serve it "
                           f"without a bearer token (--token or ${TOKEN_ENV})")
+    from vdwgym.engines.local import set_max_processes
+
+    set_max_processes(args.max_processes if args.max_processes is not None else (os.cpu_count() or 1))
     registry = CampaignRegistry(args.root, backends=args.backends or ["surrogate"])
     sock = bind(args.host, args.port)
     host, port = sock.getsockname()[:2]

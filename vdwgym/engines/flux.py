@@ -36,7 +36,7 @@ from typing import Any
 
 from vdwgym.engines.base import Engine, Task, TaskResult
 from vdwgym.engines.process import STDERR_FILE, STDOUT_FILE, task_environment
-from vdwgym.engines.runfiles import read_task_record, update_task_record
+from vdwgym.engines.runfiles import claim_attempt, read_task_record, update_task_record
 from vdwgym.errors import EngineError
 
 __all__ = ["FluxEngine", "build_jobspec", "classify_exception", "jobspec_arguments",
@@ -148,6 +148,7 @@ class FluxEngine(Engine):
     def submit(self, task: Task) -> Future:
         task.run_dir.mkdir(parents=True, exist_ok=True)
         spec = build_jobspec(task, self._flux.job.JobspecV1)
+        claim_attempt(task.run_dir)
         try:
             source = self._executor.submit(spec)
         except RuntimeError as exc:

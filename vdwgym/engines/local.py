@@ -4,13 +4,19 @@ At most ``slots`` tasks run at once; more wait in a FIFO queue (a queued future 
 cancelled).  Tasks with ``ranks > 1`` run under ``mpiexec -n ranks``.  Re-attached tasks
 (launched by an earlier controller, see :meth:`LocalEngine.attach`) count against the slots
 too, since they use the cores.
+
+Across every local engine of one process, at most :data:`PROCESSES` ``.limit`` tasks run at
+once (``None``: no cap; set with :func:`set_max_processes` or ``VDWGYM_MAX_PROCESSES``), so a
+service holding many worker campaigns cannot start more processes than the host holds.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
+import os
 import threading
+import weakref
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -19,9 +25,62 @@ from vdwgym.engines.base import Engine, Task
 from vdwgym.engines.process import attachable_record, find_mpiexec, supervise, watch_detached
 from vdwgym.errors import EngineError, ValidationError
 
-__all__ = ["LocalEngine"]
+__all__ = ["LocalEngine", "PROCESSES", "set_max_processes"]
 
 log = logging.getLogger(__name__)
+
+MAX_PROCESSES_ENV = "VDWGYM_MAX_PROCESSES"
+
+
+class _ProcessBudget:
+    """The process-wide cap on running tasks, shared by every LocalEngine."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.running = 0
+        self._lock = threading.Lock()
+        self.engines: weakref.WeakSet = weakref.WeakSet()
+
+    def take(self, force: bool = False) -> bool:
+        with self._lock:
+            if not force and self.limit is not None and self.running >= self.limit:
+                return False
+            self.running += 1
+            return True
+
+    def give_back_quietly(self) -> None:
+        """Return a token without dispatching (the caller holds an engine lock)."""
+        with self._lock:
+            self.running -= 1
+
+    def give_back(self) -> None:
+        with self._lock:
+            self.running -= 1
+            engines = list(self.engines)
+        for engine in engines:  # a freed process may let another engine's queue move
+            engine._dispatch()
+
+
+def _limit_from_env() -> int | None:
+    value = os.environ.get(MAX_PROCESSES_ENV, "")
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValidationError(MAX_PROCESSES_ENV, "an integer >= 1", value)
+    return int(value)
+
+
+PROCESSES = _ProcessBudget(_limit_from_env())
+
+
+def set_max_processes(limit: int | None) -> None:
+    """Cap the tasks running at once over every local engine of this process (``None``:
+    no cap)."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValidationError("max_processes", "None or an integer >= 1", limit)
+    PROCESSES.limit = limit
+    for engine in list(PROCESSES.engines):
+        engine._dispatch()
 
 
 class _Running:
@@ -65,6 +124,7 @@ class LocalEngine(Engine):
         self._running: dict[Path, _Running] = {}
         self._threads: list[threading.Thread] = []
         self._closed = False
+        PROCESSES.engines.add(self)
 
     # ------------------------------------------------------------------ contract
     def submit(self, task: Task) -> Future:
@@ -86,6 +146,7 @@ class LocalEngine(Engine):
             if self._closed:
                 raise EngineError("local engine: attach after shutdown")
             slot = self._running[task.run_dir] = _Running()
+        PROCESSES.take(force=True)  # it runs already: it counts against the cap
         log.info("re-attached to pid %s in %s", record["pid"], task.run_dir)
         self._start(task, fut, slot, record)
         return fut
@@ -130,8 +191,11 @@ class LocalEngine(Engine):
             with self._lock:
                 if len(self._running) >= self.slots or not self._queue:
                     return
+                if not PROCESSES.take():
+                    return  # the process-wide cap: dispatched again when one ends
                 task, fut = self._queue.popleft()
                 if not fut.set_running_or_notify_cancel():
+                    PROCESSES.give_back_quietly()
                     continue
                 slot = self._running[task.run_dir] = _Running()
             self._start(task, fut, slot, None)
@@ -161,6 +225,7 @@ class LocalEngine(Engine):
         with self._lock:
             self._running.pop(task.run_dir, None)
         result, exc = outcome
+        PROCESSES.give_back()
         if exc is None:
             fut.set_result(result)
         else:

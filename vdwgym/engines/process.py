@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from vdwgym.engines.base import Task, TaskResult
-from vdwgym.engines.runfiles import read_task_record, update_task_record
+from vdwgym.engines.runfiles import claim_attempt, read_task_record, update_task_record
 from vdwgym.errors import EngineError
 
 __all__ = ["attachable_record", "find_mpiexec", "full_command", "pid_alive", "process_start_ticks", "supervise",
@@ -138,6 +138,7 @@ def supervise(task: Task, *, engine: str, should_cancel: Callable[[], bool],
     run_dir.mkdir(parents=True, exist_ok=True)
     cmd = full_command(task, mpiexec)
     out_path, err_path = run_dir / STDOUT_FILE, run_dir / STDERR_FILE
+    claim_attempt(run_dir)
     with open(out_path, "ab") as out, open(err_path, "ab") as err:
         try:
             proc = subprocess.Popen(cmd, cwd=run_dir, stdin=subprocess.DEVNULL, stdout=out,

@@ -13,7 +13,11 @@ engine sees the task end::
 ``/proc/PID/stat``, guarding against pid reuse) are set by the process-based engines,
 ``job_id`` by every engine; ``supervisor`` is the process that launched and watches the
 task (the controller, or an mpi pool worker); the fields from ``ended`` on are absent while
-the task runs.  A worker backend that resumes and finds the process gone without an end
+the task runs.  Before it starts a process an engine writes the *claim*
+``{"schema": 1, "claimed": <epoch s>, "claimed_by": "host:pid"}`` (:func:`claim_attempt`):
+a task.json with a claim and no ``job_id`` means the controller stopped between the two, and
+the worker (started with ``--wait-launch``) computes only once ``job_id`` is there, so such an
+attempt is abandoned, never run twice.  A worker backend that resumes and finds the process gone without an end
 record writes ``ended`` with ``"ended_unseen": true`` and ``returncode: null``.
 """
 
@@ -25,7 +29,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TASK_FILE", "read_json", "read_task_record", "update_task_record",
+from vdwgym.crashpoints import write_point
+
+__all__ = ["TASK_FILE", "claim_attempt", "read_json", "read_task_record", "update_task_record",
            "write_json_atomic"]
 
 TASK_FILE = "task.json"
@@ -42,7 +48,9 @@ def write_json_atomic(path: Path, data: Any) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        write_point(f"file:before-{path.name}")
         os.replace(tmp, path)
+        write_point(f"file:after-{path.name}")
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -68,3 +76,12 @@ def update_task_record(run_dir: Path, **fields: Any) -> dict[str, Any]:
     record.update(fields)
     write_json_atomic(Path(run_dir) / TASK_FILE, record)
     return record
+
+
+def claim_attempt(run_dir: Path) -> dict[str, Any]:
+    """Write the claim of ``run_dir`` (see the module docstring) before starting its process."""
+    import socket
+    import time
+
+    return update_task_record(run_dir, claimed=time.time(),
+                              claimed_by=f"{socket.gethostname()}:{os.getpid()}")

@@ -62,7 +62,7 @@ def quote_path(path: str | Path) -> str:
     ``_ . / + - @ : , = ~`` are accepted, so the path can neither end the quotes nor start
     a comment (``#``) or a variable (``$``)."""
     text = str(path)
-    if not _SAFE_PATH.match(text):
+    if not _SAFE_PATH.fullmatch(text):  # fullmatch: "$" would let a trailing newline through
         raise ValidationError("path", "letters, digits, space and _ . / + - @ : , = ~ only",
                               text)
     return f'"{text}"'
@@ -129,7 +129,7 @@ class Potential:
     def __post_init__(self) -> None:
         for what, text in (("pair_style", self.pair_style), *(("fixes", f) for f in self.fixes),
                            *(("elements", e) for e in self.elements)):
-            if not text or not _SAFE_WORDS.match(text):
+            if not text or not _SAFE_WORDS.fullmatch(text):
                 raise ValidationError(f"potential {self.name!r} {what}",
                                       "letters, digits, _ . / + - and spaces", text)
         if self.atom_style not in ("atomic", "charge"):

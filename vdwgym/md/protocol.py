@@ -221,8 +221,8 @@ class Protocol:
 
     def validate(self) -> Protocol:
         _positive("timestep_fs", self.timestep_fs)
-        if self.timestep_fs > 5.0:
-            raise ValidationError("timestep_fs", "<= 5 fs", self.timestep_fs)
+        if not 0.01 <= self.timestep_fs <= 5.0:  # below 0.01 fs a stage never ends
+            raise ValidationError("timestep_fs", "in [0.01, 5] fs", self.timestep_fs)
         _check_steps("analysis_every_steps", self.analysis_every_steps)
         if self.shear_convention not in SHEAR_CONVENTIONS:
             raise ValidationError("shear_convention", f"one of {SHEAR_CONVENTIONS}",

@@ -48,7 +48,14 @@ from starlette.routing import Match
 
 from vdwgym import __version__
 from vdwgym.campaign import initial_design
-from vdwgym.errors import BudgetExhausted, Conflict, NotFound, ValidationError, VdwgymError
+from vdwgym.errors import (
+    BudgetExhausted,
+    Conflict,
+    NotFound,
+    Unavailable,
+    ValidationError,
+    VdwgymError,
+)
 from vdwgym.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, design_ids
 from vdwgym.service import schemas
 from vdwgym.service.campaigns import CampaignRegistry, ServedCampaign
@@ -207,6 +214,12 @@ def create_app(registry: CampaignRegistry, token: str | None = None) -> FastAPI:
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
         return error(404, str(exc))
+
+    @app.exception_handler(Unavailable)
+    async def _unavailable(request: Request, exc: Unavailable) -> JSONResponse:
+        response = error(503, str(exc))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.get("/health", response_model=schemas.Health)
     def health() -> dict:

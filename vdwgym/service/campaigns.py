@@ -36,13 +36,22 @@ from vdwgym.errors import (
     Conflict,
     NotFound,
     StoreError,
+    Unavailable,
     ValidationError,
     VdwgymError,
     check_fields,
 )
 from vdwgym.lab import FIRST_COMPLETED, Evaluation, Lab
 from vdwgym.outcome import Outcome, Status
-from vdwgym.service.limits import MAX_BATCH, MAX_BUDGET, MAX_CAMPAIGNS, NAME_PATTERN, NAME_RE
+from vdwgym.service.limits import (
+    FILES_PER_CAMPAIGN,
+    MAX_BATCH,
+    MAX_BUDGET,
+    MAX_CAMPAIGNS,
+    NAME_PATTERN,
+    NAME_RE,
+    RESERVED_FILES,
+)
 from vdwgym.space import PAPER_SPACE, ParameterSpace, Recipe
 from vdwgym.store import EvaluationRecord, Store
 
@@ -397,7 +406,15 @@ class CampaignRegistry:
         if unknown or not backends:
             raise ValidationError("backends", f"a non-empty subset of {BACKENDS}", list(backends))
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        if self.root.exists() and not self.root.is_dir():
+            raise ValidationError("root", "a folder (this path exists and is not one)", str(root))
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValidationError("root", "a folder that exists or can be created", str(root),
+                                  exc.strerror or str(exc)) from exc
+        self._root_lock = lock_root(self.root)
+        self.capacity = campaign_capacity()
         self.backends = tuple(backends)
         self.backend_options = {k: dict(v) for k, v in (backend_options or {}).items()}
         self.space = space
@@ -413,6 +430,10 @@ class CampaignRegistry:
                 shutil.rmtree(d, ignore_errors=True)
                 continue
             if not (d / STORE_NAME).is_file():
+                continue
+            if len(self._campaigns) >= self.capacity:
+                self.unreadable[d.name] = (f"not opened: the server's capacity of {self.capacity} "
+                                           "campaigns is reached")
                 continue
             try:
                 self._campaigns[d.name] = ServedCampaign.open(d, self.backend_options)
@@ -445,17 +466,25 @@ class CampaignRegistry:
             final = self.root / name
             if name in self._campaigns or final.exists():
                 raise Conflict(f"a campaign named {name!r} exists")
-            if len(self._campaigns) >= MAX_CAMPAIGNS:
-                raise Conflict(f"this server holds its maximum of {MAX_CAMPAIGNS} campaigns")
+            if len(self._campaigns) >= self.capacity:
+                raise Unavailable(f"this server is full: {len(self._campaigns)} campaigns open, its "
+                                  f"capacity is {self.capacity} (MAX_CAMPAIGNS {MAX_CAMPAIGNS}, "
+                                  "open-file limit); retry on another server or later")
             tmp = self.root / f".new-{name}"
             shutil.rmtree(tmp, ignore_errors=True)
             try:
                 self._write_new(tmp, config)
                 tmp.rename(final)
+            except OSError as exc:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise Unavailable(f"cannot create campaign {name!r} now: {exc}") from exc
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
-            camp = ServedCampaign.open(final, self.backend_options)
+            try:
+                camp = ServedCampaign.open(final, self.backend_options)
+            except OSError as exc:
+                raise Unavailable(f"cannot open campaign {name!r} now: {exc}") from exc
             self._campaigns[name] = camp
         log.info("campaign %s created: %s", name, config)
         return camp
@@ -486,3 +515,49 @@ class CampaignRegistry:
             self._campaigns.clear()
         for camp in camps:
             camp.close()
+        if self._root_lock is not None:
+            self._root_lock.close()  # releases the flock
+            self._root_lock = None
+
+
+LOCK_FILE = ".lock"
+
+
+def lock_root(root: Path):
+    """Hold an exclusive ``flock`` on ``root/.lock`` for the server's life (the open file is
+    returned; closing it releases the lock).  A second server on the same root is refused."""
+    import fcntl
+    import os
+
+    from vdwgym.errors import ConfigError
+
+    fh = open(root / LOCK_FILE, "a+")  # noqa: SIM115 - held open for the registry's life
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.seek(0)
+        holder = fh.read().strip() or "another process"
+        fh.close()
+        raise ConfigError(f"{root} is served by {holder} (it holds {root / LOCK_FILE}); one "
+                          "server per root") from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"pid {os.getpid()}\n")
+    fh.flush()
+    return fh
+
+
+def campaign_capacity() -> int:
+    """How many campaigns this process can hold open: the soft open-file limit is raised to
+    the hard one, then ``min(MAX_CAMPAIGNS, (limit - RESERVED_FILES) // FILES_PER_CAMPAIGN)``."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = 1 << 20 if hard == resource.RLIM_INFINITY else hard
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return max(0, min(MAX_CAMPAIGNS, (soft - RESERVED_FILES) // FILES_PER_CAMPAIGN))

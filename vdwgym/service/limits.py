@@ -20,6 +20,14 @@ holds integers up to 2**53 - 1 exactly."""
 MAX_CAMPAIGNS = 1_000
 """Most campaigns one server root holds."""
 
+FILES_PER_CAMPAIGN = 4
+"""Open files one served campaign holds (its store, -wal and -shm, and a margin); the
+server's campaign capacity is ``min(MAX_CAMPAIGNS, (open-file limit - RESERVED_FILES) //
+FILES_PER_CAMPAIGN)`` after raising its soft open-file limit to the hard one."""
+
+RESERVED_FILES = 256
+"""Open files kept for connections, logs and worker run files."""
+
 MAX_PAGE = 1_000
 """Most evaluations returned by one listing."""
 

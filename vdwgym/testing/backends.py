@@ -41,6 +41,7 @@ class FunctionBackend(Backend):
     """
 
     name = "function"
+    answers_at_once = True
 
     def __init__(self, fn: Callable[[np.ndarray], float] = linear_twist,
                  space: ParameterSpace = PAPER_SPACE, runtime_median_s: float | None = None,
