@@ -113,7 +113,8 @@ def record(out: Path, real_clock_async: bool, real_clock: bool) -> dict:
             state["obs"] = sorted(json.dumps(row) for row in zip(*(
                 v for v in obs.values() if isinstance(v, list)), strict=True))
         return {"evaluations": rows, "agent_state": state,
-                "stopped": [p for _, _, p in st.events("stop")][-1:]}
+                # the stop's reason (its wall_s / virtual_s are timings, not the record)
+                "stopped": [p["reason"] for _, _, p in st.events("stop")][-1:]}
 
 
 def computing_runs(out: Path) -> dict[str, int]:
