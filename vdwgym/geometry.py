@@ -45,8 +45,9 @@ def gauss_reduce(T: np.ndarray, max_iter: int = 200, acute: bool = True) -> np.n
         n1 = np.einsum("ki,ki->k", R[:, 0], R[:, 0])
         n2 = np.einsum("ki,ki->k", R[:, 1], R[:, 1])
         swap = n2 < n1
-        R[swap] = R[swap][:, ::-1]
-        n1 = np.einsum("ki,ki->k", R[:, 0], R[:, 0])
+        if swap.any():
+            R[swap] = R[swap][:, ::-1]
+            n1 = np.where(swap, n2, n1)
         m = np.rint(np.einsum("ki,ki->k", R[:, 0], R[:, 1]) / n1)
         if not m.any():
             break
