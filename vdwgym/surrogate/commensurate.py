@@ -1,7 +1,7 @@
 """The commensurate surrogate: twist selection by a layer that must be periodic in the
 strained, sheared box.
 
-Model (see docs/surrogate.md and ../shared/notes/physics.md):
+Model (see docs/surrogate.md and docs/physics.md):
 
 1. The box is ``nx x ny`` hexagonal cells of the natural lattice constant at
    ``box_temperature_K``; a recipe deforms it with :func:`vdwgym.strain.deform_cell`
