@@ -2,11 +2,17 @@
 
     OMP_NUM_THREADS=1 python benchmarks/bench_analysis.py            # timings
     OMP_NUM_THREADS=1 python benchmarks/bench_analysis.py --accuracy # accuracy table
+    OMP_NUM_THREADS=1 python benchmarks/bench_analysis.py --against main  # this tree vs a rev
 
 Timings: ``analyze_frame`` end to end (layer split, both layers' structure factor, psi6,
 histogram, the pair order parameter, and the chain walk for ``chain``), median of repeats,
 for an 864-atom (12 x 12) and a 10,086-atom (41 x 41) noisy MoS2 bilayer, plus the parts of
 the primary method.  Ratios are measured in the same run.
+
+Against: ``analyze_frame`` on the 864-atom (12 x 12) thermal bilayer (0.1 A noise), this
+working tree against the previous implementation (the tree of git revision ``REV``, exported
+with ``git archive``), each in its own interpreter, rounds interleaved so both see the same
+machine load; prints both medians and their ratio (previous / this).
 
 Accuracy: absolute error (degrees) of every method against the construction twist on
 commensurate bilayers (2.0-29.4 deg) in hexagonal, strained and sheared boxes, with 0.15 A
@@ -16,9 +22,14 @@ noise, 8 % vacancies, an 8 A amorphous patch and debris, several seeds.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -81,6 +92,56 @@ def timings(repeats: int) -> None:
           " Every method also computes the sf and psi6 figures and the order parameter.\n"
           " sf-only, chain-only, psi6-only: one layer's orientation alone, ratio =\n"
           " chain-only / sf-only; order: the pair count of the whole frame)")
+
+
+ROOT = Path(__file__).resolve().parents[1]
+_CHILD = """
+import json, os, sys, time
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+from vdwgym.analysis import analyze_frame
+from vdwgym.structures import add_noise, mx2_bilayer
+s = add_noise(mx2_bilayer(12, 12), 0.1, np.random.default_rng(0))
+res = analyze_frame(s.positions, s.types, s.cell)  # warm-up
+ts = []
+for _ in range(int(sys.argv[2])):
+    t0 = time.perf_counter()
+    analyze_frame(s.positions, s.types, s.cell)
+    ts.append(1e3 * (time.perf_counter() - t0))
+result = res.to_dict()
+result.pop("elapsed_s", None)  # the only field that is not a function of the frame
+print(json.dumps({"ms": ts, "result": result}))
+"""
+
+
+def _child_times(tree: Path, repeats: int) -> tuple[list[float], dict]:
+    proc = subprocess.run([sys.executable, "-c", _CHILD, str(tree), str(repeats)],
+                          capture_output=True, text=True, check=True, cwd=tree)
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out["ms"], out["result"]
+
+
+def against(rev: str, repeats: int, rounds: int = 4) -> None:
+    """Median ``analyze_frame`` time on the 864-atom snapshot, this tree vs ``rev``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp)
+        archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        times: dict[str, list[float]] = {"this": [], rev: []}
+        results = {}
+        for _ in range(rounds):
+            for name, tree in (("this", ROOT), (rev, old)):
+                ts, results[name] = _child_times(tree, max(1, repeats // rounds))
+                times[name] += ts
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"analyze_frame, 864-atom 12 x 12 thermal bilayer, OMP_NUM_THREADS="
+          f"{os.environ.get('OMP_NUM_THREADS')}, {len(times['this'])} repeats each "
+          f"in {rounds} interleaved rounds")
+    print(f"  previous ({rev}): median {med[rev]:.2f} ms")
+    print(f"  this tree       : median {med['this']:.2f} ms")
+    print(f"  ratio previous / this: {med[rev] / med['this']:.2f}; same result: "
+          f"{results['this'] == results[rev]}")
 
 
 CASES = [(16, 17), (6, 7), (1, 11), (5, 8), (4, 9), (3, 8)]
@@ -175,8 +236,11 @@ def main() -> None:
     ap.add_argument("--accuracy", action="store_true", help="print the accuracy table")
     ap.add_argument("--repeats", type=int, default=30)
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--against", metavar="REV", help="compare with the tree of git rev REV")
     args = ap.parse_args()
-    if args.accuracy:
+    if args.against:
+        against(args.against, args.repeats)
+    elif args.accuracy:
         accuracy(args.seeds)
     else:
         timings(args.repeats)

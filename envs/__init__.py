@@ -1,6 +1,7 @@
 """Gymnasium environments (installed as ``vdwgym.envs``).
 
-``vdwgym/Recrystallization-v0`` is registered on ``import vdwgym``:
+``vdwgym/Recrystallization-v0`` is registered on ``import vdwgym`` (once gymnasium is imported,
+see :mod:`vdwgym.gym_registration`; or without it, ``gymnasium.make("vdwgym.envs:vdwgym/...")``):
 ``gymnasium.make("vdwgym/Recrystallization-v0", backend="surrogate", target_deg=8.5,
 budget=50)`` and ``gymnasium.make_vec(..., num_envs=q)``.
 """

@@ -1,6 +1,6 @@
 """The ReaxFF MD dataset campaign: an ordinary vdwgym campaign with the lammps backend.
 
-    python experiments/md_dataset.py --ffield ../shared/potentials/ffield.MoS.ponomarev2022 \
+    python experiments/md_dataset.py --ffield PATH/TO/ffield.MoS.ponomarev2022 \
         --out ../campaigns/reaxff-ws-v1            # start (runs for many hours)
     vdwgym campaign --out ../campaigns/reaxff-ws-v1 --resume   # continue after a stop
     python -m vdwgym.data.export ../campaigns/reaxff-ws-v1 data/md/reaxff-ws-v1   # ship it

@@ -11,4 +11,8 @@ __all__ = [
     "ValidationError", "VdwgymError", "fold_twist", "__version__",
 ]
 
-import vdwgym.envs  # noqa: E402,F401  (registers vdwgym/Recrystallization-v0)
+from vdwgym.gym_registration import register_on_gymnasium_import  # noqa: E402
+
+# vdwgym/Recrystallization-v0 is registered when gymnasium is (or already was) imported, so
+# ``import vdwgym`` itself loads neither gymnasium nor torch (a worker process needs neither).
+register_on_gymnasium_import()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from vdwgym.errors import ValidationError
+from vdwgym.geometry import fold_twist
 from vdwgym.space import Recipe
 
 __all__ = ["Status", "Outcome", "fold_twist"]
@@ -24,14 +25,6 @@ class Status(enum.StrEnum):
     FAILED = "failed"
     TIMEOUT = "timeout"
     CANCELLED = "cancelled"
-
-
-def fold_twist(theta_deg: float) -> float:
-    """Fold an angle in degrees to the hexagonal fundamental range ``[0, 30]``."""
-    t = math.fmod(float(theta_deg), 60.0)
-    if t < 0:
-        t += 60.0
-    return min(t, 60.0 - t)
 
 
 @dataclass

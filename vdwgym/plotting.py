@@ -1,4 +1,6 @@
-"""Plots of campaigns (matplotlib, Agg backend; imported only where a figure is drawn)."""
+"""Plots of campaigns (matplotlib's object API: functions take and return Axes, ``ax=None``
+draws on a new :class:`~matplotlib.figure.Figure`; no pyplot, no backend is selected;
+matplotlib is imported only where a figure is drawn)."""
 
 from __future__ import annotations
 
@@ -10,16 +12,7 @@ import numpy as np
 from vdwgym.lab import Evaluation
 from vdwgym.space import ParameterSpace
 
-__all__ = ["draw_regret", "plot_regret", "plot_recipes"]
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+__all__ = ["draw_recipes", "draw_regret", "plot_recipes", "plot_regret"]
 
 
 def regret_trace(evaluations: Sequence[Evaluation], target_deg: float) -> np.ndarray:
@@ -76,35 +69,37 @@ def draw_regret(evaluations: Sequence[Evaluation], target_deg: float, *, ax=None
 def plot_regret(evaluations: Sequence[Evaluation], target_deg: float, path: str | Path,
                 title: str = "", tolerance_deg: float | None = None) -> Path:
     """:func:`draw_regret` saved as a PNG file at ``path``."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8.0, 3.8), dpi=120)
-    draw_regret(evaluations, target_deg, ax=ax, title=title, tolerance_deg=tolerance_deg)
-    fig.tight_layout()
+    ax = draw_regret(evaluations, target_deg, title=title, tolerance_deg=tolerance_deg)
+    ax.figure.tight_layout()
     path = Path(path)
-    fig.savefig(path)
-    plt.close(fig)
+    ax.figure.savefig(path)
     return path
 
 
-def plot_recipes(evaluations: Sequence[Evaluation], space: ParameterSpace, path: str | Path,
-                 target_deg: float | None = None) -> Path:
+def draw_recipes(evaluations: Sequence[Evaluation], space: ParameterSpace, *, axes=None,
+                 target_deg: float | None = None):
     """The sampled recipes in pairwise projections, coloured by measured twist (deg);
-    evaluations without a twist are grey crosses; the best one is circled."""
-    plt = _pyplot()
+    evaluations without a twist are grey crosses; the best one is circled.  ``axes``: one
+    Axes per pair of dimensions (``d (d - 1) / 2``, on one figure), or None for a new figure.
+    Returns the Axes (a 1-D array)."""
+    pairs = [(i, j) for i in range(space.d) for j in range(i + 1, space.d)]
+    if axes is None:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(3.6 * len(pairs) + 1.0, 3.4), dpi=110, constrained_layout=True)
+        axes = fig.subplots(1, len(pairs), squeeze=False)[0]
+    axes = np.asarray(axes, dtype=object).ravel()
     evs = [e for e in evaluations if e.outcome is not None]
     X = space.to_array([e.recipe for e in evs]) if evs else np.zeros((0, space.d))
     tw = np.array([e.outcome.twist_deg if e.outcome.ok else np.nan for e in evs], dtype=float)
     scale = [1.0 if d.unit == "K" else 100.0 for d in space.dimensions]
     labels = [f"{d.name.removesuffix('_K').replace('_', ' ')} ({'K' if d.unit == 'K' else '%'})"
               for d in space.dimensions]
-    pairs = [(i, j) for i in range(space.d) for j in range(i + 1, space.d)]
-    fig, axes = plt.subplots(1, len(pairs), figsize=(3.6 * len(pairs) + 1.0, 3.4), dpi=110,
-                             squeeze=False, constrained_layout=True)
     best = None
     if target_deg is not None and np.isfinite(tw).any():
         best = int(np.nanargmin(np.abs(tw - target_deg)))
     sc = None
-    for ax, (i, j) in zip(axes[0], pairs, strict=True):
+    for ax, (i, j) in zip(axes, pairs, strict=True):
         ok = np.isfinite(tw)
         sc = ax.scatter(X[ok, i] * scale[i], X[ok, j] * scale[j], c=tw[ok], cmap="viridis",
                         vmin=0, vmax=30, s=16)
@@ -115,8 +110,14 @@ def plot_recipes(evaluations: Sequence[Evaluation], space: ParameterSpace, path:
         ax.set_xlabel(labels[i])
         ax.set_ylabel(labels[j])
     if sc is not None:
-        fig.colorbar(sc, ax=axes[0].tolist(), label="twist (deg)")
+        axes[0].figure.colorbar(sc, ax=axes.tolist(), label="twist (deg)")
+    return axes
+
+
+def plot_recipes(evaluations: Sequence[Evaluation], space: ParameterSpace, path: str | Path,
+                 target_deg: float | None = None) -> Path:
+    """:func:`draw_recipes` saved as a PNG file at ``path``."""
+    axes = draw_recipes(evaluations, space, target_deg=target_deg)
     path = Path(path)
-    fig.savefig(path)
-    plt.close(fig)
+    axes[0].figure.savefig(path)
     return path

@@ -13,7 +13,8 @@ conventions, chosen explicitly:
     box this tilts by about 2 A and makes slipped, twisted states competitive.
 ``"tilt"``
     ``xy *= 1 + shear_strain``: scales the existing tilt factor; changes almost nothing in a
-    hexagonal box (see ../shared/notes/physics.md).
+    hexagonal box (see docs/physics.md, "Why a strained, sheared periodic box selects discrete
+    twists").
 
 The paper states neither ("5.5-5.75 % ... 1 to 1.5 A tilts"), so the convention is recorded
 with every evaluation.

@@ -12,24 +12,9 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from vdwgym.errors import AnalysisError
+from vdwgym.geometry import reduce_cell2  # re-exported: the one reduction lives there
 
 __all__ = ["minimum_image", "periodic_pair_count", "periodic_pairs", "reduce_cell2"]
-
-
-def reduce_cell2(cell2: np.ndarray) -> np.ndarray:
-    """Lagrange-Gauss reduction of a ``2 x 2`` in-plane box (rows = vectors, Angstrom):
-    the returned rows span the same lattice with ``|b . a| <= |a|^2 / 2`` and
-    ``|a| <= |b|``."""
-    a, b = np.array(cell2[0], float), np.array(cell2[1], float)
-    if a @ a > b @ b:
-        a, b = b, a
-    for _ in range(100):
-        mu = round((a @ b) / (a @ a))
-        b = b - mu * a
-        if b @ b >= a @ a:
-            break
-        a, b = b, a
-    return np.array([a, b])
 
 
 def minimum_image(d: np.ndarray, cell2: np.ndarray) -> np.ndarray:

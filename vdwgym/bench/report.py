@@ -25,7 +25,8 @@ from vdwgym.bench.metrics import (
 )
 from vdwgym.provenance import provenance
 
-__all__ = ["write_bench_report", "group_summaries", "plot_time_to_target", "success_lines"]
+__all__ = ["draw_efficiency", "write_bench_report", "group_summaries", "plot_time_to_target",
+           "success_lines"]
 
 BASELINE = "random"  # registry name of the agent others are paired against
 
@@ -38,29 +39,32 @@ def group_summaries(config: BenchConfig, records: list[dict[str, Any]]) -> dict[
     return {k: summarize(v, config.tolerance_deg) for k, v in groups.items()}
 
 
-def _pyplot():
+def _figure(**kw):
+    """A new matplotlib Figure (object API: no pyplot, no backend selected)."""
+    from matplotlib.figure import Figure
+
+    return Figure(**kw)
+
+
+def _cmap(name: str):
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return matplotlib.colormaps[name]
 
 
 def _colours(labels: list[str]) -> dict[str, Any]:
-    cmap = _pyplot().get_cmap("tab10")
+    cmap = _cmap("tab10")
     return {lab: cmap(i % 10) for i, lab in enumerate(labels)}
 
 
 def plot_cummin(config: BenchConfig, summ: dict, path: Path, key: str = "trace") -> None:
     """Mean (line) and std (band) over seeds of the best regret so far, per evaluation
     (``key="trace"``) or per cycle (``key="cycle"``); one panel per (target, batch)."""
-    plt = _pyplot()
     labels = [a.label for a in config.agents]
     col = _colours(labels)
     nt, nq = len(config.targets), len(config.batch_sizes)
-    fig, axes = plt.subplots(nt, nq, figsize=(4.2 * nq + 0.6, 3.2 * nt + 0.4), squeeze=False,
-                             sharey=True, constrained_layout=True)
+    fig = _figure(figsize=(4.2 * nq + 0.6, 3.2 * nt + 0.4), constrained_layout=True)
+    axes = fig.subplots(nt, nq, squeeze=False, sharey=True)
     for i, t in enumerate(config.targets):
         for j, q in enumerate(config.batch_sizes):
             ax = axes[i][j]
@@ -81,18 +85,16 @@ def plot_cummin(config: BenchConfig, summ: dict, path: Path, key: str = "trace")
     axes[0][-1].legend(fontsize=7, loc="upper right")
     fig.suptitle(f"{config.name}: mean and std over {len(config.seeds)} seeds", fontsize=10)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def plot_samples(config: BenchConfig, records: list[dict[str, Any]], path: Path) -> None:
     """Regret of every evaluation (dots) and cumulative minima (lines), one panel per agent,
     first target and batch size (paper's Figures 3a / 5a)."""
-    plt = _pyplot()
     t, q = config.targets[0], config.batch_sizes[0]
     labels = [a.label for a in config.agents]
-    fig, axes = plt.subplots(1, len(labels), figsize=(3.6 * len(labels) + 0.4, 3.2), squeeze=False,
-                             sharey=True, constrained_layout=True)
-    seed_cmap = _pyplot().get_cmap("viridis")
+    fig = _figure(figsize=(3.6 * len(labels) + 0.4, 3.2), constrained_layout=True)
+    axes = fig.subplots(1, len(labels), squeeze=False, sharey=True)
+    seed_cmap = _cmap("viridis")
     for ax, lab in zip(axes[0], labels, strict=True):
         rs = [r for r in records if r["agent"] == lab and r["target_deg"] == t and r["batch"] == q]
         for k, r in enumerate(sorted(rs, key=lambda r: r["seed"])):
@@ -110,15 +112,15 @@ def plot_samples(config: BenchConfig, records: list[dict[str, Any]], path: Path)
     axes[0][0].set_ylabel("regret |twist - target| (deg)")
     axes[0][-1].legend(fontsize=6)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
-def plot_efficiency(config: BenchConfig, summ: dict, path: Path) -> None:
-    """Per-cycle sampling efficiency against batch size, one line per agent (Figure 4b)."""
-    plt = _pyplot()
+def draw_efficiency(config: BenchConfig, summ: dict, ax=None):
+    """Per-cycle sampling efficiency against batch size, one line per agent (Figure 4b);
+    takes and returns a matplotlib Axes (``ax=None``: a new figure)."""
     labels = [a.label for a in config.agents]
     col = _colours(labels)
-    fig, ax = plt.subplots(figsize=(4.6, 3.4), constrained_layout=True)
+    if ax is None:
+        ax = _figure(figsize=(4.6, 3.4), constrained_layout=True).subplots()
     for lab in labels:
         for t in config.targets:
             ys = [summ[(lab, t, q)]["efficiency_deg_per_cycle"] for q in config.batch_sizes]
@@ -127,8 +129,12 @@ def plot_efficiency(config: BenchConfig, summ: dict, path: Path) -> None:
     ax.set_xlabel("batch size q")
     ax.set_ylabel(f"efficiency (deg / cycle, {EFFICIENCY_CYCLES} cycles)")
     ax.legend(fontsize=7)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return ax
+
+
+def plot_efficiency(config: BenchConfig, summ: dict, path: Path) -> None:
+    """:func:`draw_efficiency` saved to ``path``."""
+    draw_efficiency(config, summ).figure.savefig(path, dpi=110)
 
 
 def plot_time_to_target(curves: dict[str, np.ndarray], n_init: int,
@@ -230,12 +236,10 @@ def _success_row(label: str, rs: list, base: list, is_base: bool, tol: float) ->
 def plot_time_to_target_grid(config: BenchConfig, records: list[dict[str, Any]], path: Path,
                              references: dict[float, dict[str, np.ndarray]]) -> None:
     """One time-to-target panel per target (first batch size), saved to ``path``."""
-    from matplotlib.figure import Figure
-
     labels = [a.label for a in config.agents]
     col = _colours(labels)
     q = config.batch_sizes[0]
-    fig = Figure(figsize=(4.4 * len(config.targets) + 0.4, 3.6), constrained_layout=True)
+    fig = _figure(figsize=(4.4 * len(config.targets) + 0.4, 3.6), constrained_layout=True)
     axes = np.atleast_1d(fig.subplots(1, len(config.targets), sharey=True))
     for ax, t in zip(axes, config.targets, strict=True):
         curves = {}

@@ -32,9 +32,9 @@ def plot_histories(histories: Mapping[str, Sequence[dict]], axes=None):
     order, twist); ``axes``: three matplotlib Axes sharing x, or None for a new figure.
     Returns the Axes."""
     if axes is None:
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
 
-        _, axes = plt.subplots(3, 1, figsize=(6.4, 6.4), sharex=True, constrained_layout=True)
+        axes = Figure(figsize=(6.4, 6.4), constrained_layout=True).subplots(3, 1, sharex=True)
     ax_t, ax_c, ax_w = axes
     quench_start = None
     for i, (label, lines) in enumerate(histories.items()):
@@ -73,18 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) < 2 or any("=" not in a for a in args[1:]):
         print(__doc__, file=sys.stderr)
         return 2
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     histories = {}
     for item in args[1:]:
         label, _, path = item.partition("=")
         histories[label] = load_history(path)
     axes = plot_histories(histories)
     axes[0].figure.savefig(args[0], dpi=120)
-    plt.close(axes[0].figure)
     print(args[0])
     return 0
 

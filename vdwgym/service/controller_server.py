@@ -21,6 +21,7 @@ from typing import Any
 
 from vdwgym.agents.external import UnknownSession
 from vdwgym.errors import ValidationError
+from vdwgym.worker import plain_json
 
 __all__ = ["ControllerServer"]
 
@@ -74,7 +75,7 @@ class ControllerServer:
                     log.exception("controller %s failed", call)
                     self.answer(500, {"detail": f"{type(exc).__name__}: {exc}", "field": None})
                 else:
-                    self.answer(200, _json_safe(result if result is not None else {}))
+                    self.answer(200, plain_json(result if result is not None else {}))
 
         self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.port = self.httpd.server_address[1]
@@ -97,14 +98,3 @@ class ControllerServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if value == value and abs(value) != float("inf") else None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
-

@@ -1,7 +1,7 @@
 """The commensurate surrogate: twist selection by a layer that must be periodic in the
 strained, sheared box.
 
-Model (see docs/surrogate.md and ../shared/notes/physics.md):
+Model (see docs/surrogate.md and docs/physics.md):
 
 1. The box is ``nx x ny`` hexagonal cells of the natural lattice constant at
    ``box_temperature_K``; a recipe deforms it with :func:`vdwgym.strain.deform_cell`
@@ -35,11 +35,11 @@ from typing import Any
 import numpy as np
 
 from vdwgym.errors import ValidationError
+from vdwgym.geometry import fold_twist, gauss_reduce
 from vdwgym.strain import SHEAR_CONVENTIONS, deform_cell
 from vdwgym.surrogate import streams
 from vdwgym.surrogate.lattice import (
     TRIANGULAR_UNIT,
-    gauss_reduce,
     hermite_forms,
     hexagonal_box,
     orientation_deg,
@@ -347,7 +347,7 @@ class CommensurateSurrogate:
         u = streams.uniform(seeds, _S_SELECT)
         chosen = self._rank(X, u)
         twist_lattice = chosen["lattice_twist_deg"]
-        noisy = _fold(twist_lattice + cfg.twist_noise_deg * streams.normal(seeds, _S_TWIST))
+        noisy = fold_twist(twist_lattice + cfg.twist_noise_deg * streams.normal(seeds, _S_TWIST))
         p_amorphous = 1.0 / (1.0 + np.exp((T - cfg.kinetic_limit_K) / cfg.kinetic_width_K))
         crystalline = (streams.uniform(seeds, _S_GATE) >= p_amorphous) & (
             chosen["strain"] <= cfg.max_crystal_strain)
@@ -397,11 +397,11 @@ class CommensurateSurrogate:
         a0 = self.config.lattice_constant(X[:, 0])
         E = self._energies(_box_metric(boxes), a0)
         kT = K_B_EV * self.config.selection_temperature_scale * X[:, 0]
-        w = np.exp(-(E - E.min(axis=1, keepdims=True)) / kT[:, None])
+        w = _boltzmann_weights(E, kT)
         k = self.n_candidates
         lattices = (self._cand.to_lattice[None] @ boxes[:, None]).reshape(-1, 2, 2)
         top = orientation_deg(lattices).reshape(-1, k)
-        twist = _fold(top - self._bottom_orientation(boxes)[:, None])
+        twist = fold_twist(top - self._bottom_orientation(boxes)[:, None])
         return {"probability": w / w.sum(axis=1, keepdims=True), "lattice_twist_deg": twist,
                 "n_sites": self._cand.n_sites.copy()}
 
@@ -442,6 +442,11 @@ class CommensurateSurrogate:
         cells = np.diag([1.0 / self.config.nx, 1.0 / self.config.ny])
         return orientation_deg(gauss_reduce(cells @ boxes))
 
+    def _energy_density(self, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Elastic energy per unit (natural) area, in the units of ``_lam8`` and ``_mu4``, of
+        the strain ``2 e = (x, z; z, y)`` (Green-Lagrange components, times two)."""
+        return self._lam8 * (x + y) ** 2 + self._mu4 * (x * x + y * y + 2.0 * z * z)
+
     def _energies(self, P: np.ndarray, a0: np.ndarray) -> np.ndarray:
         """Energies (eV), ``m x k``, of every candidate for ``m`` recipes with box metric
         ``P = (P11, P12, P22)`` (``m x 3``, A^2) and natural lattice constants ``a0`` (m,)."""
@@ -450,7 +455,7 @@ class CommensurateSurrogate:
         x = Q[:, 0:1] * M[0, 0] + Q[:, 1:2] * M[0, 1] + Q[:, 2:3] * M[0, 2] - 1.0
         y = Q[:, 0:1] * M[2, 0] + Q[:, 1:2] * M[2, 1] + Q[:, 2:3] * M[2, 2] - 1.0
         z = Q[:, 0:1] * M[1, 0] + Q[:, 1:2] * M[1, 1] + Q[:, 2:3] * M[1, 2]
-        W = self._lam8 * (x + y) ** 2 + self._mu4 * (x * x + y * y + 2.0 * z * z)
+        W = self._energy_density(x, y, z)
         return W * (a0 * a0)[:, None] * self._area_ev + self._site_ev
 
     def _rank(self, X: np.ndarray, u: np.ndarray | None) -> dict[str, np.ndarray]:
@@ -472,9 +477,7 @@ class CommensurateSurrogate:
             if u is None:  # exact degeneracies (8.21 / 30 deg at N = 147): first candidate wins
                 idx[lo:hi] = np.round(E, 9).argmin(axis=1)
                 continue
-            E -= e_min[lo:hi, None]
-            E /= -kT[lo:hi, None]
-            np.exp(E, out=E)
+            E = _boltzmann_weights(E, kT[lo:hi])
             np.cumsum(E, axis=1, out=E)
             threshold = u[lo:hi] * E[:, -1]
             idx[lo:hi] = np.minimum((E < threshold[:, None]).sum(axis=1), self.n_candidates - 1)
@@ -487,11 +490,11 @@ class CommensurateSurrogate:
         Q = P / (a0 * a0)[:, None]
         C = np.einsum("jmn,nm->nj", M, Q)
         x, z, y = C[:, 0] - 1.0, C[:, 1], C[:, 2] - 1.0
-        W = self._lam8 * (x + y) ** 2 + self._mu4 * (x * x + y * y + 2.0 * z * z)
+        W = self._energy_density(x, y, z)
         elastic = W * a0 * a0 * self._area_ev[idx]
         strain = 0.5 * np.sqrt((x * x + y * y + 2.0 * z * z) / 2.0)
         lattices = cand.to_lattice[idx] @ boxes
-        twist = _fold(orientation_deg(lattices) - self._bottom_orientation(boxes))
+        twist = fold_twist(orientation_deg(lattices) - self._bottom_orientation(boxes))
         energy = elastic + self._site_ev[idx]
         return {
             "lattice_twist_deg": twist,
@@ -512,7 +515,9 @@ def _box_metric(boxes: np.ndarray) -> np.ndarray:
                      np.einsum("ni,ni->n", boxes[:, 1], boxes[:, 1])], axis=1)
 
 
-def _fold(theta_deg: np.ndarray) -> np.ndarray:
-    """Vectorized :func:`vdwgym.outcome.fold_twist`: angles (deg) to [0, 30]."""
-    t = np.mod(np.asarray(theta_deg, dtype=np.float64), 60.0)
-    return np.minimum(t, 60.0 - t)
+def _boltzmann_weights(E: np.ndarray, kT: np.ndarray) -> np.ndarray:
+    """Unnormalised Boltzmann weights ``exp(-(E - min E) / kT)`` of ``m x k`` energies (eV)
+    at ``m`` temperatures ``kT`` (eV), row minimum 1; computed in place in ``E`` (returned)."""
+    E -= E.min(axis=1, keepdims=True)
+    E /= -kT[:, None]
+    return np.exp(E, out=E)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from vdwgym.geometry import gauss_reduce  # re-exported: the one reduction lives there
+
 __all__ = [
     "hexagonal_box",
     "hermite_forms",
@@ -53,27 +55,6 @@ def hermite_forms(n_min: int, n_max: int) -> tuple[np.ndarray, np.ndarray]:
     H = np.zeros((len(f), 2, 2), dtype=np.int64)
     H[:, 0, 0], H[:, 0, 1], H[:, 1, 1] = f[:, 0], f[:, 1], f[:, 2]
     return H, np.array(sites, dtype=np.int64)
-
-
-def gauss_reduce(T: np.ndarray, max_iter: int = 200) -> np.ndarray:
-    """Lagrange-Gauss reduction of a stack of 2D lattice bases (``k x 2 x 2``, rows are
-    the vectors).  Returns the reduced bases, with ``|b1| <= |b2|``, ``|b1.b2| <= |b1|^2 / 2``
-    and ``b1.b2 >= 0`` (angle in [60, 90] deg: the basis that maps onto the triangular
-    ``a1, a2`` pair)."""
-    R = np.array(T, dtype=np.float64, copy=True)
-    for _ in range(max_iter):
-        n1 = np.einsum("ki,ki->k", R[:, 0], R[:, 0])
-        n2 = np.einsum("ki,ki->k", R[:, 1], R[:, 1])
-        swap = n2 < n1
-        R[swap] = R[swap][:, ::-1]
-        n1 = np.einsum("ki,ki->k", R[:, 0], R[:, 0])
-        m = np.rint(np.einsum("ki,ki->k", R[:, 0], R[:, 1]) / n1)
-        if not m.any():
-            break
-        R[:, 1] -= m[:, None] * R[:, 0]
-    negative = np.einsum("ki,ki->k", R[:, 0], R[:, 1]) < 0
-    R[negative, 1] *= -1.0
-    return R
 
 
 def orientation_deg(T: np.ndarray) -> np.ndarray:
