@@ -1,7 +1,7 @@
 """Build MX2 bilayers (MoS2 by default) for the LAMMPS protocol and for testing the analysis.
 
 Pure numpy.  Units: Angstrom.  Boxes follow the LAMMPS triclinic convention of
-:mod:`vdwgym.strain`: a ``3 x 3`` array of rows ``a = (lx, 0, 0)``, ``b = (xy, ly, 0)``,
+:mod:`vdwgym.geometry.cell`: a ``3 x 3`` array of rows ``a = (lx, 0, 0)``, ``b = (xy, ly, 0)``,
 ``c = (xz, yz, lz)``; the box origin is ``(0, 0, 0)``.
 
 Layer geometry (in-plane).  Hexagonal lattice ``a1 = a (1, 0)``, ``a2 = a (1/2, sqrt(3)/2)``.
@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from vdwgym.errors import ValidationError
-from vdwgym.strain import deform_cell, deformation_gradient
+from vdwgym.geometry import check_cell, deform_cell, deformation_gradient, fold_twist, minimum_image
 
 __all__ = [
     "DEFAULT_MASSES",
@@ -100,13 +100,10 @@ class Structure:
         n = len(self.positions)
         self.types = np.asarray(self.types, dtype=np.int64).reshape(-1)
         self.layer = np.asarray(self.layer, dtype=np.int64).reshape(-1)
-        self.cell = np.asarray(self.cell, dtype=np.float64).reshape(3, 3)
+        self.cell = check_cell(np.asarray(self.cell, dtype=np.float64).reshape(3, 3))
         if len(self.types) != n or len(self.layer) != n:
             raise ValidationError("Structure", f"types and layer of length {n}",
                                   (len(self.types), len(self.layer)))
-        if abs(self.cell[0, 1]) > 1e-9 or abs(self.cell[0, 2]) > 1e-9 or abs(self.cell[1, 2]) > 1e-9:
-            raise ValidationError("cell", "LAMMPS triclinic rows a=(lx,0,0), b=(xy,ly,0)",
-                                  self.cell.tolist())
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -142,7 +139,7 @@ class Structure:
 
     def deformed(self, lattice_strain: float, shear_strain: float,
                  convention: str = "engineering") -> Structure:
-        """Copy deformed by one recipe's strains (see :func:`vdwgym.strain.deform_cell`);
+        """Copy deformed by one recipe's strains (see :func:`vdwgym.geometry.deform_cell`);
         atoms follow the box affinely (fractional coordinates are kept)."""
         f = self.fractional()
         out = self.copy()
@@ -170,8 +167,6 @@ def _set_lattice_maps(structure: Structure, maps: list[np.ndarray]) -> None:
     """Record each layer's lattice map ``F`` (``a_i = F a0_i``, ``a0``: the hexagonal lattice
     with ``a1`` along x) and the orientations and twist it implies (see ``info`` keys in
     :class:`Structure`)."""
-    from vdwgym.outcome import fold_twist
-
     angles = [math.degrees(math.atan2(m[1, 0] - m[0, 1], m[0, 0] + m[1, 1])) for m in maps]
     structure.info["lattice_maps"] = [np.asarray(m).tolist() for m in maps]
     structure.info["layer_orientation_deg"] = [a % 60.0 for a in angles]
@@ -324,8 +319,6 @@ def twisted_bilayer(m: int, n: int, a: float = 3.16, stacking: str = "2H",
         (also in ``structure.info["twist_deg"]``; the signed rotation of the top Mo lattice
         relative to the bottom one is ``structure.info["rotation_deg"]``).
     """
-    from vdwgym.outcome import fold_twist
-
     for name, v in (("m", m), ("n", n)):
         if not isinstance(v, (int, np.integer)) or v < 0:
             raise ValidationError(name, "an integer >= 0", v)
@@ -431,11 +424,7 @@ def add_amorphous_patch(structure: Structure, rng: np.random.Generator, radius: 
     cell2 = out.cell[:2, :2]
     if center is None:
         center = tuple(rng.random(2) @ cell2)
-    inv = np.linalg.inv(cell2)
-    d = out.positions[:, :2] - np.asarray(center)
-    f = d @ inv
-    f -= np.round(f)
-    dist = np.linalg.norm(f @ cell2, axis=1)
+    dist = np.linalg.norm(minimum_image(out.positions[:, :2] - np.asarray(center), cell2), axis=1)
     hit = (out.layer == layer) & (dist < radius)
     k = int(hit.sum())
     zlo, zhi = _layer_slab(out, layer)
@@ -459,7 +448,6 @@ def amorphize_layer(structure: Structure, rng: np.random.Generator, layer: int =
     idx = np.flatnonzero(out.layer == layer)
     zlo, zhi = _layer_slab(out, layer)
     cell2 = out.cell[:2, :2]
-    inv = np.linalg.inv(cell2)
     placed = np.empty((0, 3))
     for i in idx:
         for _ in range(200):
@@ -467,9 +455,7 @@ def amorphize_layer(structure: Structure, rng: np.random.Generator, layer: int =
             if len(placed) == 0:
                 break
             d = placed - p
-            f = d[:, :2] @ inv
-            f -= np.round(f)
-            dxy = f @ cell2
+            dxy = minimum_image(d[:, :2], cell2)
             if np.min(np.hypot(np.hypot(dxy[:, 0], dxy[:, 1]), d[:, 2])) >= min_distance:
                 break
         placed = np.vstack([placed, p])

@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vdwgym.analysis.neighbors import periodic_pairs, reduce_cell2
+from vdwgym.analysis.neighbors import periodic_pairs
 from vdwgym.errors import AnalysisError
+from vdwgym.geometry import reduce_cell2
 
 
 def _brute(pos, cell, cutoff):

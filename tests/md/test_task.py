@@ -9,9 +9,9 @@ import pytest
 
 from tests.md.conftest import FIG2_RECIPE, needs_lammps
 from vdwgym.errors import WorkerError
+from vdwgym.geometry import deform_cell
 from vdwgym.md.protocol import SMOKE
 from vdwgym.outcome import Outcome, Status
-from vdwgym.strain import deform_cell
 
 pytestmark = [pytest.mark.md, needs_lammps]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vdwgym.geometry import gauss_reduce
 from vdwgym.surrogate.lattice import (
     TRIANGULAR_UNIT,
-    gauss_reduce,
     hermite_forms,
     hexagonal_box,
     orientation_deg,

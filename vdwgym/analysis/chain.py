@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vdwgym.analysis.neighbors import minimum_image, reduce_cell2
+from vdwgym.geometry import fold_twist, minimum_image, reduce_cell2
 
 __all__ = ["ChainWalk", "chain_walk", "chain_twist"]
 
@@ -108,7 +108,5 @@ def chain_walk(xy: np.ndarray, cell: np.ndarray, rng: np.random.Generator, a: fl
 def chain_twist(walk_bottom: ChainWalk, walk_top: ChainWalk) -> float:
     """Acute angle between the two fitted lines (the paper's slope formula), folded to
     ``[0, 30]`` degrees."""
-    from vdwgym.outcome import fold_twist
-
     d = abs(walk_top.direction_deg - walk_bottom.direction_deg) % 180.0
     return fold_twist(min(d, 180.0 - d))

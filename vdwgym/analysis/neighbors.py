@@ -12,17 +12,9 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from vdwgym.errors import AnalysisError
-from vdwgym.geometry import reduce_cell2  # re-exported: the one reduction lives there
+from vdwgym.geometry import reduce_cell2
 
-__all__ = ["minimum_image", "periodic_pair_count", "periodic_pairs", "reduce_cell2"]
-
-
-def minimum_image(d: np.ndarray, cell2: np.ndarray) -> np.ndarray:
-    """In-plane minimum-image of ``(M, 2)`` displacement vectors for a (reduced) box."""
-    inv = np.linalg.inv(cell2)
-    f = d @ inv
-    f -= np.round(f)
-    return f @ cell2
+__all__ = ["periodic_pair_count", "periodic_pairs"]
 
 
 def _with_images(positions: np.ndarray, cell: np.ndarray,

@@ -31,7 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vdwgym.errors import AnalysisError
+from vdwgym.errors import AnalysisError, ValidationError
+from vdwgym.geometry import Cell
 
 __all__ = ["Frame", "iter_dump", "read_data", "read_dump", "read_extxyz", "read_frames"]
 
@@ -148,9 +149,16 @@ def _floats(lines: _Lines, line: str, n: int, what: str) -> list[float]:
     return vals
 
 
-def _lammps_cell(xlo: float, xhi: float, ylo: float, yhi: float, zlo: float, zhi: float,
-                 xy: float = 0.0, xz: float = 0.0, yz: float = 0.0) -> np.ndarray:
-    return np.array([[xhi - xlo, 0.0, 0.0], [xy, yhi - ylo, 0.0], [xz, yz, zhi - zlo]])
+def _cell(lines_or_path: _Lines | Path, make, *args) -> tuple[np.ndarray, ...]:
+    """``make(*args)`` (a :class:`~vdwgym.geometry.Cell` constructor), its refusal reported
+    as an AnalysisError at the current line."""
+    try:
+        out = make(*args)
+    except ValidationError as exc:
+        if isinstance(lines_or_path, _Lines):
+            raise lines_or_path.error(f"box: {exc}") from None
+        raise AnalysisError(f"{lines_or_path}: box: {exc}") from None
+    return out
 
 
 _COORDS = (("x", "y", "z", False), ("xu", "yu", "zu", False), ("xs", "ys", "zs", True),
@@ -203,19 +211,8 @@ def _dump_frame(lines: _Lines, index: int) -> Frame:
     triclinic = "xy" in words
     b = [_floats(lines, lines.next("box bounds"), 3 if triclinic else 2, "box bounds")
          for _ in range(3)]
-    if triclinic:
-        (xlob, xhib, xy), (ylob, yhib, xz), (zlo, zhi, yz) = b
-        xlo = xlob - min(0.0, xy, xz, xy + xz)
-        xhi = xhib - max(0.0, xy, xz, xy + xz)
-        ylo = ylob - min(0.0, yz)
-        yhi = yhib - max(0.0, yz)
-        cell = _lammps_cell(xlo, xhi, ylo, yhi, zlo, zhi, xy, xz, yz)
-    else:
-        (xlo, xhi), (ylo, yhi), (zlo, zhi) = b
-        cell = _lammps_cell(xlo, xhi, ylo, yhi, zlo, zhi)
-    if np.any(np.diag(cell) <= 0):
-        raise lines.error(f"box with non-positive length {np.diag(cell).tolist()}")
-    origin = np.array([xlo, ylo, zlo])
+    box, origin = _cell(lines, Cell.from_dump_bounds, b)
+    cell = np.array(box.matrix)
     item = lines.next("'ITEM: ATOMS'")
     if not item.startswith("ITEM: ATOMS"):
         raise lines.error(f"expected 'ITEM: ATOMS', got {item!r}")
@@ -307,7 +304,8 @@ def read_data(path: str | Path, atom_style: str | None = None) -> Frame:
     ylo, yhi = header["ylo yhi"][:2]
     zlo, zhi = header["zlo zhi"][:2]
     xy, xz, yz = header.get("xy xz yz", [0.0, 0.0, 0.0])[:3]
-    cell = _lammps_cell(xlo, xhi, ylo, yhi, zlo, zhi, xy, xz, yz)
+    cell = np.array(_cell(path, Cell.from_bounds, (xlo, ylo, zlo), (xhi, yhi, zhi), xy, xz,
+                          yz).matrix)
     origin = np.array([xlo, ylo, zlo])
     type_names: dict[int, str] = {}
     atoms = None

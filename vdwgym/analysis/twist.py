@@ -47,7 +47,7 @@ from vdwgym.analysis.order import PairOrder, pair_order
 from vdwgym.analysis.stacking import STACKING_MAX_TWIST, stacking
 from vdwgym.analysis.structure_factor import sf_orientation
 from vdwgym.errors import ValidationError
-from vdwgym.outcome import fold_twist
+from vdwgym.geometry import Cell, fold_twist, wrap_inplane
 
 __all__ = ["METHODS", "PSI6_GLOBAL_MIN", "FrameAnalysis", "LayerResult", "TwistAnalyzer", "analyze_frame",
            "resolve_elements"]
@@ -238,16 +238,11 @@ class TwistAnalyzer:
         ``cell`` LAMMPS rows ``3 x 3``; ``elements`` ``(N,)`` overrides ``types``."""
         t0 = time.perf_counter()
         pos = np.asarray(positions, dtype=np.float64)
-        cell = np.asarray(cell, dtype=np.float64)
         if pos.ndim != 2 or pos.shape[1] != 3:
             raise ValidationError("positions", "an (N, 3) array", pos.shape)
-        if cell.shape != (3, 3):
-            raise ValidationError("cell", "a 3 x 3 array of LAMMPS box rows", cell.shape)
+        cell = Cell(cell).matrix
         # wrap in plane (unwrapped dump coordinates, atoms outside the box)
-        cell2 = cell[:2, :2]
-        frac = pos[:, :2] @ np.linalg.inv(cell2)
-        pos = pos.copy()
-        pos[:, :2] = (frac - np.floor(frac)) @ cell2
+        pos = wrap_inplane(pos, cell)
         el = resolve_elements(types, self.type_names, elements)
         if len(el) != len(pos):
             raise ValidationError("types", f"length {len(pos)}", len(el))

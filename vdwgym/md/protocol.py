@@ -9,7 +9,7 @@ The paper's Methods (Bagchi et al., 2026) run, for one recipe ``(T, eps_lat, eps
 2. **equilibrate**: the whole bilayer at 300 K and atmospheric pressure, Berendsen NPT,
    50 ps.  Stages 1 and 2 give the shared amorphous start (computed once, reused);
 3. **recipe**: rescale x and y by ``1 + eps_lat`` and shear the box by ``eps_sh``
-   (:func:`vdwgym.strain.deform_cell`'s convention, atoms remapped);
+   (:func:`vdwgym.geometry.deform_cell`'s convention, atoms remapped);
 4. **anneal**: Langevin NVT at T for 50 ps;
 5. **quench**: Langevin NVT from T to 0 K over 0.5 ns (1e6 steps).
 
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vdwgym.errors import ValidationError
-from vdwgym.strain import SHEAR_CONVENTIONS
+from vdwgym.geometry import SHEAR_CONVENTIONS
 
 __all__ = [
     "AmorphizeStage",
@@ -206,7 +206,7 @@ def _check_steps(name: str, v: int) -> None:
 @dataclass(frozen=True)
 class Protocol:
     """All stages of one evaluation, plus the time step (fs), the analysis interval (steps)
-    and the shear convention of :func:`vdwgym.strain.deform_cell`."""
+    and the shear convention of :func:`vdwgym.geometry.deform_cell`."""
 
     name: str = "paper"
     timestep_fs: float = 0.5

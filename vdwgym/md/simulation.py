@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 
 from vdwgym.errors import WorkerError
+from vdwgym.geometry import Cell, deform_cell
 from vdwgym.md.potentials import quote_path
 from vdwgym.md.units import lammps_number as _num
-from vdwgym.strain import deform_cell
 
 __all__ = ["Simulation", "box_cell"]
 
@@ -38,9 +38,7 @@ def box_cell(lmp) -> np.ndarray:
     """The LAMMPS box as ``3 x 3`` rows ``a = (lx, 0, 0)``, ``b = (xy, ly, 0)``,
     ``c = (xz, yz, lz)`` (Angstrom)."""
     boxlo, boxhi, xy, yz, xz, _periodicity, _changed = lmp.extract_box()
-    return np.array([[boxhi[0] - boxlo[0], 0.0, 0.0],
-                     [xy, boxhi[1] - boxlo[1], 0.0],
-                     [xz, yz, boxhi[2] - boxlo[2]]])
+    return np.array(Cell.from_bounds(boxlo, boxhi, xy, xz, yz).matrix)
 
 
 class Simulation:
@@ -367,7 +365,7 @@ class Simulation:
 
     def apply_recipe(self, lattice_strain: float, shear_strain: float
                      ) -> tuple[np.ndarray, np.ndarray]:
-        """Deform the box by :func:`vdwgym.strain.deform_cell` (atoms remapped affinely).
+        """Deform the box by :func:`vdwgym.geometry.deform_cell` (atoms remapped affinely).
         Returns the boxes before and after (rows, A).  The step counter restarts at 0
         here, so ``time_ps`` of the recipe stages counts from the recipe."""
         self.stage = "recipe"

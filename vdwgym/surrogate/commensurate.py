@@ -4,7 +4,7 @@ strained, sheared box.
 Model (see docs/surrogate.md and docs/physics.md):
 
 1. The box is ``nx x ny`` hexagonal cells of the natural lattice constant at
-   ``box_temperature_K``; a recipe deforms it with :func:`vdwgym.strain.deform_cell`
+   ``box_temperature_K``; a recipe deforms it with :func:`vdwgym.geometry.deform_cell`
    (``lattice_strain``, then ``shear_strain`` in the configured convention).  The bottom
    layer deforms with the box.
 2. The recrystallized top layer must be periodic in the deformed box: its lattice is one
@@ -35,8 +35,7 @@ from typing import Any
 import numpy as np
 
 from vdwgym.errors import ValidationError
-from vdwgym.geometry import fold_twist, gauss_reduce
-from vdwgym.strain import SHEAR_CONVENTIONS, deform_cell
+from vdwgym.geometry import SHEAR_CONVENTIONS, deform_cell, fold_twist, gauss_reduce
 from vdwgym.surrogate import streams
 from vdwgym.surrogate.lattice import (
     TRIANGULAR_UNIT,
@@ -90,7 +89,7 @@ class SurrogateConfig:
         effective, non-equilibrium temperature (nucleation during a fast quench), chosen so
         that the lowest-energy state dominates at 1300 K while states 2 eV higher are drawn
         a few % of the time at 3200 K.  Calibration needed against MD.
-        ``shear_convention``: ``"engineering"`` or ``"tilt"`` (:mod:`vdwgym.strain`).
+        ``shear_convention``: ``"engineering"`` or ``"tilt"`` (:mod:`vdwgym.geometry.strain`).
     Outcome noise
         ``twist_noise_deg``: Gaussian measurement noise on the twist, deg (structure-factor
         analysis is within 0.02 deg, psi6 within 0.25 deg).
@@ -419,7 +418,7 @@ class CommensurateSurrogate:
 
     def deformed_boxes(self, X: np.ndarray) -> np.ndarray:
         """``n x 2 x 2`` deformed boxes (rows, Angstrom) of ``n`` recipes, through
-        :func:`vdwgym.strain.deform_cell`."""
+        :func:`vdwgym.geometry.deform_cell`."""
         X = self._as_recipes(X)
         conv = self.config.shear_convention
         return np.array([deform_cell(self.box, eps, sh, conv) for _, eps, sh in X]).reshape(-1, 2, 2)

@@ -1,6 +1,6 @@
 """Geometry of commensurate hexagonal layers in a periodic box.
 
-Conventions (as in :mod:`vdwgym.strain`): lattices and boxes are ``2 x 2`` arrays whose
+Conventions (as in :mod:`vdwgym.geometry.strain`): lattices and boxes are ``2 x 2`` arrays whose
 rows are the in-plane vectors, in Angstrom; stacks of them are ``k x 2 x 2``.
 
 A layer periodic in the box ``B`` (rows ``L1, L2``) has a lattice ``T`` with
@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from vdwgym.geometry import gauss_reduce  # re-exported: the one reduction lives there
-
 __all__ = [
     "hexagonal_box",
     "hermite_forms",
-    "gauss_reduce",
     "orientation_deg",
     "TRIANGULAR_UNIT",
 ]
@@ -59,7 +56,7 @@ def hermite_forms(n_min: int, n_max: int) -> tuple[np.ndarray, np.ndarray]:
 
 def orientation_deg(T: np.ndarray) -> np.ndarray:
     """Orientation in degrees, in ``(-30, 30]``, of near-triangular lattices ``T``
-    (``k x 2 x 2`` reduced bases as from :func:`gauss_reduce`).
+    (``k x 2 x 2`` reduced bases as from :func:`vdwgym.geometry.gauss_reduce`).
 
     Measured as the structure-factor analysis does: the six first-shell reciprocal
     vectors ``+-k1, +-k2, +-(k1 + k2)``, their six-fold circular mean angle, minus 30 deg

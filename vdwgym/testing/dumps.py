@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vdwgym.geometry import Cell
 from vdwgym.structures import Structure
 
 __all__ = ["write_dump"]
@@ -12,14 +13,10 @@ __all__ = ["write_dump"]
 
 def write_dump(structure: Structure, path: str | Path, timestep: int = 0) -> Path:
     """One frame with LAMMPS's triclinic bounding-box convention; returns ``path``."""
-    c = structure.cell.tolist()
-    lx, ly, lz = c[0][0], c[1][1], c[2][2]
-    xy, xz, yz = c[1][0], c[2][0], c[2][1]
+    bounds = Cell(structure.cell).dump_bounds()
     lines = ["ITEM: TIMESTEP", str(timestep), "ITEM: NUMBER OF ATOMS", str(len(structure.positions)),
              "ITEM: BOX BOUNDS xy xz yz pp pp ff",
-             f"{min(0.0, xy, xz, xy + xz)!r} {lx + max(0.0, xy, xz, xy + xz)!r} {xy!r}",
-             f"{min(0.0, yz)!r} {ly + max(0.0, yz)!r} {xz!r}",
-             f"0.0 {lz!r} {yz!r}",
+             *(" ".join(repr(float(v)) for v in row) for row in bounds),
              "ITEM: ATOMS id type x y z"]
     lines += [f"{i + 1} {t} {x!r} {y!r} {z!r}" for i, (t, (x, y, z))
               in enumerate(zip(structure.types.tolist(), structure.positions.tolist(), strict=True))]

@@ -1,8 +1,8 @@
 """How a recipe deforms the simulation box: the one definition shared by the surrogate,
 the LAMMPS protocol and the analysis.
 
-Boxes follow the LAMMPS triclinic convention: a ``3 x 3`` array whose rows are the box
-vectors ``a = (lx, 0, 0)``, ``b = (xy, ly, 0)``, ``c = (xz, yz, lz)``, in Angstrom.
+Boxes follow the LAMMPS triclinic convention of :mod:`vdwgym.geometry.cell` (``3 x 3`` rows
+``a = (lx, 0, 0)``, ``b = (xy, ly, 0)``, ``c = (xz, yz, lz)``, Angstrom).
 
 A recipe's ``lattice_strain`` rescales the in-plane vectors by ``1 + lattice_strain``
 (epitaxial strain, x and y).  Its ``shear_strain`` is then applied with one of two
@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from vdwgym.errors import ValidationError
+from vdwgym.geometry.cell import check_cell
 
 __all__ = ["SHEAR_CONVENTIONS", "deform_cell", "deformation_gradient"]
 
@@ -46,9 +47,7 @@ def deform_cell(cell: np.ndarray, lattice_strain: float, shear_strain: float,
     """
     if convention not in SHEAR_CONVENTIONS:
         raise ValidationError("shear_convention", f"one of {SHEAR_CONVENTIONS}", convention)
-    c = np.array(cell, dtype=np.float64)
-    if c.shape not in ((3, 3), (2, 2)) or abs(c[0, 1]) > 1e-9 * max(1.0, abs(c[0, 0])):
-        raise ValidationError("cell", "LAMMPS triclinic rows a=(lx,0,0), b=(xy,ly,0)", c.tolist())
+    c = check_cell(cell)
     s = 1.0 + float(lattice_strain)
     c[0, 0] *= s
     c[1, 0] *= s

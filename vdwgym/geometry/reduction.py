@@ -1,38 +1,14 @@
-"""Plane geometry shared by the analysis and the surrogate: the hexagonal twist fold and the
-Lagrange-Gauss reduction of 2D lattice bases.
+"""Lagrange-Gauss reduction of 2D lattice bases, vectorised over stacks (the one reduction:
+the analysis's neighbour search and the surrogate's lattice enumeration both use it).
 
-Units: degrees for angles, Angstrom for lengths; bases are stored as rows (``[a; b]``).
+Units: Angstrom; bases are stored as rows (``[a; b]``), stacks as ``k x 2 x 2``.
 """
 
 from __future__ import annotations
 
-import math
-from typing import overload
-
 import numpy as np
 
-__all__ = ["fold_twist", "gauss_reduce", "reduce_cell2"]
-
-
-@overload
-def fold_twist(theta_deg: float) -> float: ...
-@overload
-def fold_twist(theta_deg: np.ndarray) -> np.ndarray: ...
-
-
-def fold_twist(theta_deg):
-    """Fold angles in degrees to the hexagonal fundamental range ``[0, 30]``.
-
-    A Python or numpy scalar gives a ``float`` (``inf`` raises ``ValueError``, as
-    :func:`math.fmod` does); an array of any shape gives a float64 array of that shape.
-    """
-    if isinstance(theta_deg, np.ndarray):
-        t = np.mod(theta_deg.astype(np.float64, copy=False), 60.0)
-        return np.minimum(t, 60.0 - t)
-    t = math.fmod(float(theta_deg), 60.0)
-    if t < 0:
-        t += 60.0
-    return min(t, 60.0 - t)
+__all__ = ["gauss_reduce", "reduce_cell2"]
 
 
 def gauss_reduce(T: np.ndarray, max_iter: int = 200, acute: bool = True) -> np.ndarray:
