@@ -222,7 +222,7 @@ class RecrystallizationEnv(gym.Env):
 
             frame = read_frames(dump)[-1]
             plot_structure(frame.positions, frame.types, frame.cell, ax=ax,
-                           type_names=frame.type_names, elements=frame.elements)
+                           type_names=frame.type_names, elements=frame.symbols)
         else:
             from vdwgym.plotting import draw_regret
 

@@ -185,19 +185,19 @@ def plot_diffraction(positions: np.ndarray, types: np.ndarray | None, cell: np.n
 def write_frame_pictures(frame, directory: str | Path, names: tuple[str, str] = PICTURE_NAMES, *,
                          a: float = 3.16, analysis: Any = None) -> list[Path]:
     """Render the top view and the diffraction pattern of one
-    :class:`~vdwgym.analysis.readers.Frame` as PNG files ``directory / names``."""
+    :class:`~vdwgym.structures.Structure` as PNG files ``directory / names``."""
     from matplotlib.figure import Figure
 
     tn = frame.type_names
     if analysis is None:
         analysis = TwistAnalyzer(method="sf", a=a, type_names=tn).compute(
-            frame.positions, frame.types, frame.cell, frame.elements).result
+            frame.positions, frame.types, frame.cell, frame.symbols).result
     out = []
     for name, draw in zip(names, (plot_structure, plot_diffraction), strict=True):
         fig = Figure(figsize=(5.6, 5.0), dpi=120, constrained_layout=True)
         kw = {"analysis": analysis, "a": a} if draw is plot_diffraction else {}
         draw(frame.positions, frame.types, frame.cell, ax=fig.subplots(), type_names=tn,
-             elements=frame.elements, **kw)
+             elements=frame.symbols, **kw)
         target = Path(directory) / name
         fig.savefig(target)
         out.append(target)

@@ -3,14 +3,8 @@ pytest puts this folder on ``sys.path``)."""
 
 import numpy as np
 
-from vdwgym.structures import (
-    Structure,
-    add_amorphous_patch,
-    add_debris,
-    add_noise,
-    add_vacancies,
-    twisted_bilayer,
-)
+from vdwgym.structures import Structure, twisted_bilayer
+from vdwgym.testing.disorder import add_amorphous_patch, add_debris, add_noise, add_vacancies
 
 # (m, n) -> construction angle: the whole range, 2 to 29.4 degrees
 TWIST_CASES = [(16, 17), (6, 7), (1, 11), (5, 8), (4, 9), (3, 8)]

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from vdwgym.analysis.bond_order import orientation_histogram, psi6, psi6_orientation
-from vdwgym.structures import add_noise, amorphize_layer, mx2_bilayer, twisted_bilayer
+from vdwgym.structures import mx2_bilayer, twisted_bilayer
+from vdwgym.testing.disorder import add_noise, amorphize_layer
 
 
 def _mo(s, layer):

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from vdwgym.analysis.chain import chain_twist, chain_walk
-from vdwgym.structures import add_noise, twisted_bilayer
+from vdwgym.structures import twisted_bilayer
+from vdwgym.testing.disorder import add_noise
 
 
 def _mo(s, layer):

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from vdwgym.cli.analyze import add_parser, parse_types
-from vdwgym.structures import amorphize_layer, twisted_bilayer, write_lammps_data
+from vdwgym.structures import twisted_bilayer, write_lammps_data
+from vdwgym.testing.disorder import amorphize_layer
 
 
 def _run(*args):

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from vdwgym.analysis.layers import split_layers
-from vdwgym.structures import add_debris, add_noise, add_vacancies, amorphize_layer, mx2_bilayer
+from vdwgym.structures import mx2_bilayer
+from vdwgym.testing.disorder import add_debris, add_noise, add_vacancies, amorphize_layer
 
 
 def _split(s):

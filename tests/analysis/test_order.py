@@ -6,7 +6,8 @@ import pytest
 from vdwgym.analysis.neighbors import periodic_pairs
 from vdwgym.analysis.order import pair_order
 from vdwgym.errors import ValidationError
-from vdwgym.structures import add_noise, amorphize_layer, mx2_bilayer, twisted_bilayer
+from vdwgym.structures import mx2_bilayer, twisted_bilayer
+from vdwgym.testing.disorder import add_noise, amorphize_layer
 
 
 def test_counts_mo_s_bonds_once():

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from vdwgym.analysis import analyze_frame
-from vdwgym.structures import add_noise, mx2_bilayer, twisted_bilayer
+from vdwgym.structures import mx2_bilayer, twisted_bilayer
+from vdwgym.testing.disorder import add_noise
 
 
 @pytest.mark.parametrize("kind", ["2H", "3R"])

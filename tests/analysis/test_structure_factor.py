@@ -13,7 +13,8 @@ from vdwgym.analysis.structure_factor import (
     structure_factor,
 )
 from vdwgym.outcome import fold_twist
-from vdwgym.structures import amorphize_layer, mx2_bilayer, twisted_bilayer
+from vdwgym.structures import mx2_bilayer, twisted_bilayer
+from vdwgym.testing.disorder import amorphize_layer
 
 
 def _layers_mo(s):

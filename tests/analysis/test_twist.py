@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from vdwgym.analysis import METHODS, TwistAnalyzer, analyze_frame
 from vdwgym.errors import ValidationError
 from vdwgym.outcome import fold_twist
-from vdwgym.structures import Structure, amorphize_layer, mx2_bilayer, twisted_bilayer
+from vdwgym.structures import Structure, mx2_bilayer, twisted_bilayer
+from vdwgym.testing.disorder import amorphize_layer
 
 
 def _analyze(s: Structure, **kw):

@@ -9,7 +9,7 @@ from vdwgym.analysis.chain import chain_twist, chain_walk
 from vdwgym.analysis.layers import LayerSplit, split_layers
 from vdwgym.analysis.neighbors import periodic_pairs
 from vdwgym.analysis.order import PairOrder, pair_order
-from vdwgym.analysis.readers import Frame, read_data, read_dump, read_frames
+from vdwgym.analysis.readers import read_data, read_dump, read_frames
 from vdwgym.analysis.structure_factor import sf_orientation, structure_factor
 from vdwgym.analysis.twist import (
     METHODS,
@@ -21,7 +21,6 @@ from vdwgym.analysis.twist import (
 
 __all__ = [
     "METHODS",
-    "Frame",
     "FrameAnalysis",
     "LayerResult",
     "LayerSplit",

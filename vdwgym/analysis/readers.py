@@ -1,9 +1,11 @@
 """Readers for LAMMPS text dumps, LAMMPS data files and (through ASE, when installed)
 extended XYZ.
 
-Every reader returns :class:`Frame` objects whose ``positions`` are Cartesian Angstrom
-relative to the box origin (``xlo, ylo, zlo``) and whose ``cell`` holds LAMMPS triclinic rows
-``a = (lx, 0, 0)``, ``b = (xy, ly, 0)``, ``c = (xz, yz, lz)``.
+Every reader returns :class:`vdwgym.structures.Structure` objects (the one atom container)
+whose ``positions`` are Cartesian Angstrom relative to the box origin ``origin``
+(``xlo, ylo, zlo``), whose ``cell`` holds LAMMPS triclinic rows ``a = (lx, 0, 0)``,
+``b = (xy, ly, 0)``, ``c = (xz, yz, lz)`` (:mod:`vdwgym.geometry.cell`), with ``timestep``,
+``source`` and ``index`` (the frame number) set and every layer label -1.
 
 Dumps: orthogonal (``ITEM: BOX BOUNDS pp pp ff``) and restricted triclinic
 (``ITEM: BOX BOUNDS xy xz yz ...``, bounds converted from the ``*_bound`` values) boxes;
@@ -16,7 +18,8 @@ Atoms are sorted by ``id`` when there is one.  Data files: ``atomic``, ``charge`
 
 Unreadable or inconsistent input raises :class:`vdwgym.errors.AnalysisError` with
 ``FILE:LINE`` in the message, and so does input no analysis can use: non-finite
-coordinates or boxes, values beyond :data:`MAX_LENGTH_A`, more than :data:`MAX_ATOMS` atoms,
+coordinates or boxes, values beyond
+:data:`~vdwgym.structures.MAX_LENGTH_A`, more than :data:`MAX_ATOMS` atoms,
 ids beyond 64 bits, lines longer than :data:`MAX_LINE`, a corrupt ``.gz``.
 """
 
@@ -26,62 +29,18 @@ import gzip
 import io
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from vdwgym.errors import AnalysisError, ValidationError
 from vdwgym.geometry import Cell
+from vdwgym.structures import MAX_LENGTH_A, Structure
 
-__all__ = ["Frame", "iter_dump", "read_data", "read_dump", "read_extxyz", "read_frames"]
-
-
-@dataclass
-class Frame:
-    """One snapshot.
-
-    Attributes
-    ----------
-    positions: ``(N, 3)`` Angstrom, relative to ``origin``.
-    types: ``(N,)`` int or None.
-    elements: ``(N,)`` str or None (an element column; wins over ``types``).
-    cell: ``(3, 3)`` LAMMPS rows.
-    origin: ``(3,)`` box origin in the file's frame, Angstrom.
-    timestep: LAMMPS step, if known.
-    source: file name.  index: frame number in the file (0-based).
-    type_names: type -> element found in the file (data-file mass comments), or None.
-    """
-
-    positions: np.ndarray
-    types: np.ndarray | None
-    elements: np.ndarray | None
-    cell: np.ndarray
-    origin: np.ndarray = field(default_factory=lambda: np.zeros(3))
-    timestep: int | None = None
-    source: str = ""
-    index: int = 0
-    type_names: dict[int, str] | None = None
-
-    def __post_init__(self) -> None:
-        """Refuse what no analysis can use (and what would make one allocate without
-        bound): non-finite or out-of-range coordinates, cells or origins."""
-        where = f"{self.source or 'frame'} (frame {self.index})"
-        for name in ("positions", "cell", "origin"):
-            arr = np.asarray(getattr(self, name), dtype=float)
-            if not np.all(np.isfinite(arr)):
-                raise AnalysisError(f"{where}: {name}: expected finite numbers, got "
-                                    f"{arr[~np.isfinite(arr)][:3].tolist()}")
-            if arr.size and np.max(np.abs(arr)) > MAX_LENGTH_A:
-                raise AnalysisError(f"{where}: {name}: expected values within "
-                                    f"+-{MAX_LENGTH_A:g} A, got {float(np.max(np.abs(arr))):g}")
-        lengths = np.linalg.norm(np.asarray(self.cell, dtype=float), axis=1)
-        if np.any(lengths <= 0):
-            raise AnalysisError(f"{where}: cell: expected positive box lengths, got {lengths.tolist()}")
+__all__ = ["MAX_ATOMS", "MAX_LENGTH_A", "MAX_LINE", "iter_dump", "read_data", "read_dump", "read_extxyz",
+           "read_frames"]
 
 
-#: Largest coordinate or box length accepted (Angstrom; 10 micrometres).
-MAX_LENGTH_A = 1e5
 #: Most atoms accepted in one frame.
 MAX_ATOMS = 100_000_000
 #: Longest line accepted (characters).
@@ -161,11 +120,21 @@ def _cell(lines_or_path: _Lines | Path, make, *args) -> tuple[np.ndarray, ...]:
     return out
 
 
+def _structure(source: str, index: int, positions: np.ndarray, types: np.ndarray | None,
+               cell: np.ndarray, **kw) -> Structure:
+    """The :class:`Structure` read; what it refuses (non-finite or out-of-range coordinates,
+    cells, origins) reported as an AnalysisError naming the file and frame."""
+    try:
+        return Structure(positions, types, cell, source=source, index=index, **kw)
+    except ValidationError as exc:
+        raise AnalysisError(f"{source or 'frame'} (frame {index}): {exc}") from None
+
+
 _COORDS = (("x", "y", "z", False), ("xu", "yu", "zu", False), ("xs", "ys", "zs", True),
            ("xsu", "ysu", "zsu", True))
 
 
-def iter_dump(path: str | Path) -> Iterator[Frame]:
+def iter_dump(path: str | Path) -> Iterator[Structure]:
     """Frames of a LAMMPS text dump (module docstring), one at a time."""
     path = Path(path)
     with _open_text(path) as fh:
@@ -186,7 +155,7 @@ def iter_dump(path: str | Path) -> Iterator[Frame]:
             index += 1
 
 
-def _dump_frame(lines: _Lines, index: int) -> Frame:
+def _dump_frame(lines: _Lines, index: int) -> Structure:
     step_line = lines.next("the timestep")
     try:
         timestep = int(step_line.split()[0])
@@ -253,10 +222,11 @@ def _dump_frame(lines: _Lines, index: int) -> Frame:
         pos = pos[order]
         types = None if types is None else types[order]
         elements = None if elements is None else elements[order]
-    return Frame(pos, types, elements, cell, origin, timestep, str(lines.path), index)
+    return _structure(str(lines.path), index, pos, types, cell, symbols=elements, origin=origin,
+                      timestep=timestep)
 
 
-def read_dump(path: str | Path) -> list[Frame]:
+def read_dump(path: str | Path) -> list[Structure]:
     """All frames of a LAMMPS text dump."""
     return list(iter_dump(path))
 
@@ -265,7 +235,7 @@ _STYLE_COLS = {"atomic": (1, 2), "charge": (1, 3), "molecular": (2, 3), "full": 
 _HEADER_KEYS = {"atoms", "atom types", "xlo xhi", "ylo yhi", "zlo zhi", "xy xz yz"}
 
 
-def read_data(path: str | Path, atom_style: str | None = None) -> Frame:
+def read_data(path: str | Path, atom_style: str | None = None) -> Structure:
     """One frame from a LAMMPS data file (module docstring)."""
     path = Path(path)
     with _open_text(path) as fh:
@@ -370,13 +340,13 @@ def read_data(path: str | Path, atom_style: str | None = None) -> Frame:
         except (ValueError, IndexError, OverflowError):
             raise AnalysisError(f"{path}:{j + 1}: bad {style} atom line {text[j]!r}") from None
     order = np.argsort(ids, kind="stable")
-    return Frame(pos[order] - origin, types[order], None, cell, origin, None, str(path), 0,
-                 type_names or None)
+    return _structure(str(path), 0, pos[order] - origin, types[order], cell,
+                      type_names=type_names or None, origin=origin)
 
 
-def read_extxyz(path: str | Path) -> list[Frame]:
-    """Frames of an (extended) XYZ file through ASE; the cell is rotated into LAMMPS form
-    (``a`` along x, ``b`` in the xy plane) together with the positions."""
+def read_extxyz(path: str | Path) -> list[Structure]:
+    """Frames of an (extended) XYZ file through ASE (:meth:`Structure.from_ase`: the cell is
+    rotated into LAMMPS form together with the positions)."""
     try:
         import ase.io
     except ImportError as exc:
@@ -387,20 +357,15 @@ def read_extxyz(path: str | Path) -> list[Frame]:
         raise AnalysisError(f"{path}: unreadable extxyz ({exc})") from exc
     frames = []
     for i, atoms in enumerate(images):
-        cellpar = np.asarray(atoms.cell[:], dtype=float)
-        if abs(np.linalg.det(cellpar)) < 1e-12:
-            raise AnalysisError(f"{path}: frame {i} has no 3-D cell")
-        q, r = np.linalg.qr(cellpar.T)
-        sign = np.sign(np.diag(r))
-        q, r = q * sign, (r.T * sign).T
-        frames.append(Frame(atoms.get_positions() @ q, None,
-                            np.array(atoms.get_chemical_symbols()), r.T, np.zeros(3), None,
-                            str(path), i))
+        try:
+            frames.append(Structure.from_ase(atoms, source=str(path), index=i))
+        except ValidationError as exc:
+            raise AnalysisError(f"{path}: frame {i}: {exc}") from None
     return frames
 
 
 def read_frames(path: str | Path, fmt: str | None = None,
-                atom_style: str | None = None) -> list[Frame]:
+                atom_style: str | None = None) -> list[Structure]:
     """Read any supported file: ``fmt`` ``"dump"``, ``"data"`` or ``"extxyz"``, guessed from
     the name when None (``.data``, ``.lmp``, ``.lammps`` -> data; ``.xyz``, ``.extxyz`` ->
     extxyz; anything else, ``.gz`` included, -> dump)."""

@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
                 names = args.types or fr.type_names
                 an = TwistAnalyzer(method=args.method, type_names=names,
                                    a=args.lattice_constant)
-                res = an.compute(fr.positions, fr.types, fr.cell, fr.elements).result
+                res = an.compute(fr.positions, fr.types, fr.cell, fr.symbols).result
                 rec = {"file": str(path), "frame": fr.index, "timestep": fr.timestep}
                 rec.update(res.to_dict())
                 print(json.dumps(rec) if args.json else _summary(rec), flush=True)

@@ -90,7 +90,7 @@ class MDDataset:
         return len(self.records)
 
     def frame(self, idx: int):
-        """The final structure of evaluation ``idx`` as a :class:`vdwgym.analysis.Frame`."""
+        """The final structure of evaluation ``idx`` as a :class:`vdwgym.structures.Structure`."""
         from vdwgym.analysis import read_dump
 
         rec = next((r for r in self.records if r.idx == idx), None)

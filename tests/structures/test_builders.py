@@ -1,4 +1,4 @@
-"""The bilayer builder: geometry, commensurability, deformation and disorder helpers."""
+"""The bilayer builders: geometry, commensurability, deformation."""
 
 import math
 
@@ -7,18 +7,7 @@ import pytest
 from scipy.spatial import cKDTree
 
 from vdwgym.errors import ValidationError
-from vdwgym.structures import (
-    Structure,
-    add_amorphous_patch,
-    add_debris,
-    add_noise,
-    add_vacancies,
-    amorphize_layer,
-    commensurate_angle,
-    mx2_bilayer,
-    twisted_bilayer,
-    write_lammps_data,
-)
+from vdwgym.structures import Structure, commensurate_angle, mx2_bilayer, twisted_bilayer
 
 
 def _periodic_min_distance(s: Structure) -> float:
@@ -90,27 +79,6 @@ def test_deformed_keeps_fractional_coordinates_and_twist():
     assert d.info["layer_orientation_deg"] != pytest.approx(s.info["layer_orientation_deg"])
 
 
-def test_disorder_helpers_are_seeded_and_do_what_they_say():
-    s = mx2_bilayer()
-    a = add_noise(s, 0.1, np.random.default_rng(3))
-    b = add_noise(s, 0.1, np.random.default_rng(3))
-    assert np.array_equal(a.positions, b.positions)
-    assert np.std(a.positions - s.positions) == pytest.approx(0.1, rel=0.05)
-    v = add_vacancies(s, 0.08, np.random.default_rng(1), layers=(1,))
-    assert len(v) == len(s) - round(0.08 * 432)
-    assert np.sum(v.layer == 0) == 432
-    p = add_amorphous_patch(s, np.random.default_rng(2), radius=8.0)
-    assert len(p) == len(s) and 0 < np.sum(p.layer == -1) < 432
-    am = amorphize_layer(s, np.random.default_rng(4))
-    assert np.array_equal(am.positions[am.layer == 0], s.positions[s.layer == 0])
-    assert not np.allclose(am.positions[am.layer == 1], s.positions[s.layer == 1])
-    dbr = add_debris(s, 10, np.random.default_rng(5))
-    assert len(dbr) == len(s) + 10 and np.sum(dbr.layer == -1) == 10
-    assert np.all((dbr.positions[-10:, 2] >= 3.0) & (dbr.positions[-10:, 2] <= 9.15))
-    with pytest.raises(ValidationError):
-        add_noise(s, 0.1, 42)
-
-
 def test_bad_input_names_the_field():
     with pytest.raises(ValidationError, match="stacking"):
         mx2_bilayer(stacking="1T")
@@ -126,15 +94,3 @@ def test_reduced_box_is_the_same_crystal():
     assert abs(r.cell[1, 0]) <= r.cell[0, 0] / 2 + 1e-9
     assert abs(np.linalg.det(r.cell)) == pytest.approx(abs(np.linalg.det(s.cell)))
     assert _periodic_min_distance(r) == pytest.approx(_periodic_min_distance(s))
-
-
-def test_write_lammps_data(tmp_path):
-    s = mx2_bilayer(3, 3).deformed(0.01, 0.0575)
-    path = write_lammps_data(s, tmp_path / "x.data", atom_style="charge")
-    text = path.read_text().splitlines()
-    assert "54 atoms" in text and "2 atom types" in text
-    tilt = next(line for line in text if line.endswith("xy xz yz")).split()
-    assert float(tilt[0]) == pytest.approx(s.cell[1, 0])
-    assert "Atoms # charge" in text
-    first = text[text.index("Atoms # charge") + 2].split()
-    assert len(first) == 6 and float(first[2]) == 0.0
