@@ -39,7 +39,7 @@ from vdwgym.backends import FILE_BACKENDS, Backend, make_backend
 from vdwgym.errors import StoreError, ValidationError, check_fields
 from vdwgym.lab import ALL_COMPLETED, FIRST_COMPLETED, Evaluation, Lab, check_clock, key_of
 from vdwgym.outcome import fold_twist
-from vdwgym.seeding import evaluation_seed, stream
+from vdwgym.seeding import MAX_SEED, SEED_BOUND, evaluation_seed, stream
 from vdwgym.space import PAPER_SPACE, ParameterSpace, Recipe
 from vdwgym.store import Store
 
@@ -80,7 +80,7 @@ class CampaignConfig:
             ("batch", int(self.batch) == self.batch and self.batch >= 1, "an integer >= 1"),
             ("n_init", int(self.n_init) == self.n_init and self.n_init >= 0, "an integer >= 0"),
             ("mode", self.mode in MODES, f"one of {MODES}"),
-            ("seed", int(self.seed) == self.seed and 0 <= self.seed < 2**63, "an integer in [0, 2**63)"),
+            ("seed", int(self.seed) == self.seed and 0 <= self.seed < MAX_SEED, SEED_BOUND),
             ("tolerance_deg", math.isfinite(self.tolerance_deg) and self.tolerance_deg >= 0, ">= 0 deg"),
             ("max_wall_s", self.max_wall_s is None or self.max_wall_s > 0, "None or > 0 s"),
             ("clock", self.clock in ("real", "virtual"), "'real' or 'virtual'"),

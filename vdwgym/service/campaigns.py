@@ -41,6 +41,7 @@ from vdwgym.errors import (
     VdwgymError,
     check_fields,
 )
+from vdwgym.json_data import plain_json
 from vdwgym.lab import FIRST_COMPLETED, Evaluation, Lab
 from vdwgym.outcome import Outcome, Status
 from vdwgym.service.limits import (
@@ -111,17 +112,6 @@ class ServiceCampaignConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def json_safe(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by ``None`` (strict JSON has no NaN)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
 
 
 def request_id_of(source: str) -> str | None:
@@ -234,7 +224,7 @@ class ServedCampaign:
     def view(self, r: EvaluationRecord) -> dict[str, Any]:
         """The JSON form of one evaluation."""
         regret = r.outcome.regret(self.config.target_deg) if r.outcome is not None else None
-        return json_safe({
+        return plain_json({
             "idx": r.idx, "key": r.key, "recipe": r.recipe.to_dict(), "seed": r.seed,
             "status": STATUS_NAMES.get(r.status, r.status), "request_id": request_id_of(r.source), "done_order": r.done_order,
             "outcome": r.outcome.to_dict() if r.outcome is not None else None,
