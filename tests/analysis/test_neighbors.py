@@ -47,3 +47,33 @@ def test_reduction_spans_same_lattice():
 def test_cutoff_larger_than_box_is_refused():
     with pytest.raises(AnalysisError, match="cutoff"):
         periodic_pairs(np.zeros((2, 3)), np.diag([4.0, 4.0, 10.0]), 5.0)
+
+
+def _as_set(i, j, vec):
+    return {(int(a), int(b), round(float(np.linalg.norm(v)), 9)) for a, b, v in zip(i, j, vec, strict=True)}
+
+
+def test_one_pair_set_gives_what_each_separate_search_gives():
+    """The analyzer's shared searches (PairSet) against periodic_pairs / periodic_pair_count
+    on the subsets each analysis used to search on its own."""
+    from vdwgym.analysis.neighbors import PairSet, periodic_pair_count
+    from vdwgym.structures import twisted_bilayer
+    from vdwgym.testing.disorder import add_noise
+
+    s, _ = twisted_bilayer(3, 4)
+    s = add_noise(s.deformed(0.02, 0.05), 0.2, np.random.default_rng(5))
+    metal = np.flatnonzero(s.types == 1)
+    planar = PairSet.search(s.positions[:, :2], s.cell, 4.3, metal)
+    for k in (0, 1):
+        mo = np.flatnonzero((s.layer == k) & (s.types == 1))
+        sx = np.flatnonzero((s.layer == k) & (s.types == 2))
+        assert _as_set(*planar.among(mo, 4.3)) == _as_set(*periodic_pairs(s.positions[mo, :2], s.cell, 4.3))
+        full = PairSet.search(s.positions, s.cell, 2.8)
+        i, j, vec = periodic_pairs(np.vstack([s.positions[mo], s.positions[sx]]), s.cell, 2.8)
+        bond = (i < len(mo)) & (j >= len(mo))
+        got = _as_set(*full.among(mo, 2.8, partners=sx))
+        assert got == _as_set(i[bond], j[bond], vec[bond]) and len(got) > 0
+    radii = np.array([2.4, 2.5, 2.8])
+    assert full.count_within(radii).tolist() == periodic_pair_count(s.positions, s.cell, radii).tolist()
+    with pytest.raises(ValueError):
+        full.count_within([3.0])

@@ -40,14 +40,20 @@ POLY_MIN_FRACTION = 0.15
 POLY_MIN_SEPARATION = 3.0
 
 
-def psi6(xy: np.ndarray, cell: np.ndarray, cutoff: float = 4.3) -> np.ndarray:
+def psi6(xy: np.ndarray, cell: np.ndarray, cutoff: float = 4.3,
+         neighbours: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Per-atom complex ``psi6`` (``(N,)``) of in-plane positions ``xy`` (``(N, 2)``,
-    Angstrom) in the periodic box ``cell`` (LAMMPS rows)."""
+    Angstrom) in the periodic box ``cell`` (LAMMPS rows).  ``neighbours``: the pairs
+    ``(i, vec)`` of ``periodic_pairs(xy, cell, cutoff)`` when already found (the analyzer
+    takes them from its :class:`~vdwgym.analysis.neighbors.PairSet`)."""
     xy = np.asarray(xy, dtype=np.float64)[:, :2]
     n = len(xy)
     if n == 0:
         return np.zeros(0, dtype=complex)
-    i, _, vec = periodic_pairs(xy, cell, cutoff)
+    if neighbours is None:
+        i, _, vec = periodic_pairs(xy, cell, cutoff)
+    else:
+        i, vec = neighbours
     z = np.exp(6j * np.arctan2(vec[:, 1], vec[:, 0]))
     re = np.bincount(i, weights=z.real, minlength=n)
     im = np.bincount(i, weights=z.imag, minlength=n)

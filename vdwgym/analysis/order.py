@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from vdwgym.analysis.neighbors import periodic_pair_count
+from vdwgym.analysis.neighbors import PairSet, periodic_pair_count
 from vdwgym.errors import ValidationError
 
 __all__ = ["PairOrder", "pair_order"]
@@ -39,11 +39,13 @@ class PairOrder:
 
 
 def pair_order(positions: np.ndarray, cell: np.ndarray,
-               window: tuple[float, float] = (2.4, 2.6), cutoff: float = 3.0) -> PairOrder:
+               window: tuple[float, float] = (2.4, 2.6), cutoff: float = 3.0,
+               pairs: PairSet | None = None) -> PairOrder:
     """Count pairs with ``window[0] <= d <= window[1]``.
 
     ``positions``: ``(N, 3)`` Angstrom; ``cell``: LAMMPS rows.  The pairs are counted with
-    ``cKDTree.count_neighbors`` (no pair list); ``cutoff`` (the paper's neighbour cutoff,
+    ``cKDTree.count_neighbors`` (no pair list), or from ``pairs``, the frame's 3-D pairs of all atoms (search
+    radius >= ``window[1]``), when already found; ``cutoff`` (the paper's neighbour cutoff,
     ``>= window[1]``) bounds the search and is recorded.
     """
     if not (0.0 < window[0] <= window[1] <= cutoff):
@@ -54,7 +56,9 @@ def pair_order(positions: np.ndarray, cell: np.ndarray,
         count = 0
     else:
         lo = np.nextafter(float(window[0]), -np.inf)  # count d >= window[0]
-        below, upto = periodic_pair_count(pos, cell, np.array([lo, float(window[1])]))
+        radii = np.array([lo, float(window[1])])
+        below, upto = (periodic_pair_count(pos, cell, radii) if pairs is None
+                       else pairs.count_within(radii))
         count = int(upto - below)
     return PairOrder(count, count / n if n else 0.0, n, (float(window[0]), float(window[1])),
                      float(cutoff))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vdwgym.analysis.neighbors import periodic_pairs
+from vdwgym.analysis.neighbors import PairSet, periodic_pairs
 
 __all__ = ["BOND_CUTOFF", "STACKING_MAX_TWIST", "Stacking", "stacking", "trigonal_orientation"]
 
@@ -40,15 +40,19 @@ class Stacking:
 
 
 def trigonal_orientation(mo: np.ndarray, s: np.ndarray, cell: np.ndarray,
-                         cutoff: float = BOND_CUTOFF) -> tuple[float | None, float]:
+                         cutoff: float = BOND_CUTOFF,
+                         pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                         ) -> tuple[float | None, float]:
     """Trigonal orientation of one layer (degrees modulo 120, None without Mo-S bonds) and
     its coherence ``|<exp(3 i phi)>|`` over the Mo-S bonds.  ``mo`` ``(M, 3)``, ``s``
-    ``(S, 3)`` Angstrom; ``cell`` LAMMPS rows."""
+    ``(S, 3)`` Angstrom; ``cell`` LAMMPS rows; ``pairs``: ``(i, j, vec)`` of
+    ``periodic_pairs(vstack([mo, s]), cell, cutoff)`` (at least its Mo-S pairs) when already
+    found."""
     pos = np.vstack([np.asarray(mo, float).reshape(-1, 3), np.asarray(s, float).reshape(-1, 3)])
     n_mo = len(mo)
     if n_mo == 0 or len(pos) == n_mo:
         return None, 0.0
-    i, j, vec = periodic_pairs(pos, cell, cutoff)
+    i, j, vec = periodic_pairs(pos, cell, cutoff) if pairs is None else pairs
     bond = (i < n_mo) & (j >= n_mo)
     if not np.any(bond):
         return None, 0.0
@@ -57,15 +61,18 @@ def trigonal_orientation(mo: np.ndarray, s: np.ndarray, cell: np.ndarray,
 
 
 def stacking(positions: np.ndarray, is_metal: np.ndarray, labels: np.ndarray,
-             cell: np.ndarray) -> Stacking | None:
+             cell: np.ndarray, pairs: PairSet | None = None) -> Stacking | None:
     """The stacking of a two-layer frame (None when a layer has no Mo-S bonds).
 
     ``positions`` ``(N, 3)`` Angstrom; ``is_metal`` ``(N,)`` bool (Mo); ``labels`` ``(N,)``
-    layer of each atom (0 bottom, 1 top, -1 none; :func:`vdwgym.analysis.split_layers`)."""
+    layer of each atom (0 bottom, 1 top, -1 none; :func:`vdwgym.analysis.split_layers`);
+    ``pairs``: the frame's 3-D pairs (search radius >= :data:`BOND_CUTOFF`) when already
+    found."""
     orient, coh = [], []
     for k in (0, 1):
-        o, c = trigonal_orientation(positions[(labels == k) & is_metal],
-                                    positions[(labels == k) & ~is_metal], cell)
+        mo, s = np.flatnonzero((labels == k) & is_metal), np.flatnonzero((labels == k) & ~is_metal)
+        bonds = None if pairs is None else pairs.among(mo, BOND_CUTOFF, partners=s)
+        o, c = trigonal_orientation(positions[mo], positions[s], cell, pairs=bonds)
         if o is None:
             return None
         orient.append(o)

@@ -43,8 +43,9 @@ from vdwgym.analysis.bond_order import (
 )
 from vdwgym.analysis.chain import chain_walk
 from vdwgym.analysis.layers import split_layers
+from vdwgym.analysis.neighbors import PairSet
 from vdwgym.analysis.order import PairOrder, pair_order
-from vdwgym.analysis.stacking import STACKING_MAX_TWIST, stacking
+from vdwgym.analysis.stacking import BOND_CUTOFF, STACKING_MAX_TWIST, stacking
 from vdwgym.analysis.structure_factor import sf_orientation
 from vdwgym.errors import ValidationError
 from vdwgym.geometry import Cell, fold_twist, wrap_inplane
@@ -248,11 +249,18 @@ class TwistAnalyzer:
             raise ValidationError("types", f"length {len(pos)}", len(el))
         is_metal = el == self.metal
         split = split_layers(pos[:, 2], is_metal)
+        # two neighbour searches per frame: the in-plane Mo pairs (psi6 of both layers) and
+        # the 3-D pairs of all atoms (the stacking bonds and the pair order parameter)
+        metal = np.flatnonzero(is_metal)
+        mo_pairs = (PairSet.search(pos[:, :2], cell, self.psi6_cutoff, metal)
+                    if split.z_planes and len(metal) >= 2 else None)
+        radius = max(float(self.order_window[1]), BOND_CUTOFF * (len(split.z_planes) == 2))
+        pairs = PairSet.search(pos, cell, radius) if len(pos) >= 2 else None
         self._walks = []
         layers = []
         for k, zp in enumerate(split.z_planes):
-            layers.append(self._layer(k, zp, pos, cell, split.labels == k, is_metal))
-        order = pair_order(pos, cell, self.order_window, self.order_cutoff)
+            layers.append(self._layer(k, zp, pos, cell, split.labels == k, is_metal, mo_pairs))
+        order = pair_order(pos, cell, self.order_window, self.order_cutoff, pairs)
         both = len(layers) == 2 and all(ly.crystalline for ly in layers)
 
         def tw(attr: str) -> float | None:
@@ -272,7 +280,7 @@ class TwistAnalyzer:
             log.warning("found %d layer(s) of %s atoms; no twist", len(layers), self.metal)
         stack = None
         if twist is not None and twist <= STACKING_MAX_TWIST:
-            stack = stacking(pos, is_metal, split.labels, cell)
+            stack = stacking(pos, is_metal, split.labels, cell, pairs)
         self._result = FrameAnalysis(
             twist, self.method, both, layers, order, len(pos), split.n_unassigned,
             {"sf": tw("sf_orientation_deg"), "psi6": tw("psi6_orientation_deg")},
@@ -281,9 +289,14 @@ class TwistAnalyzer:
         return self
 
     def _layer(self, k: int, zp: float, pos: np.ndarray, cell: np.ndarray, in_layer: np.ndarray,
-               is_metal: np.ndarray) -> LayerResult:
-        xy = pos[in_layer & is_metal, :2]
-        p6 = psi6(xy, cell, self.psi6_cutoff)
+               is_metal: np.ndarray, mo_pairs: PairSet | None) -> LayerResult:
+        mo = np.flatnonzero(in_layer & is_metal)
+        xy = pos[mo, :2]
+        neighbours = None
+        if mo_pairs is not None:
+            i, _, vec = mo_pairs.among(mo, self.psi6_cutoff)
+            neighbours = (i, vec)
+        p6 = psi6(xy, cell, self.psi6_cutoff, neighbours)
         sf = sf_orientation(xy, cell, a=self.a, refine_mask=np.abs(p6) > PSI6_CRYSTALLINE)
         hist = orientation_histogram(p6)
         p6_or = psi6_orientation(p6) if len(p6) else None

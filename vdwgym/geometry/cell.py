@@ -32,6 +32,7 @@ __all__ = ["CELL_BOUND", "Cell", "check_cell", "minimum_image", "wrap_inplane"]
 CELL_BOUND = "LAMMPS triclinic rows a=(lx,0,0), b=(xy,ly,0), c=(xz,yz,lz), lx, ly, lz > 0"
 #: Largest ``|a_y|, |a_z|, |b_z|`` accepted, relative to ``max(1, lx, ly, lz)``.
 _ZERO_TOL = 1e-9
+_UPPER = {3: ([0, 0, 1], [1, 2, 2]), 2: ([0], [1])}
 
 
 def check_cell(cell: object, field: str = "cell") -> np.ndarray:
@@ -50,7 +51,7 @@ def check_cell(cell: object, field: str = "cell") -> np.ndarray:
     if not np.all(np.isfinite(c)):
         raise ValidationError(field, "finite numbers; " + CELL_BOUND, c.tolist())
     diag = np.diag(c)
-    upper = c[np.triu_indices(len(c), 1)]
+    upper = c[_UPPER[len(c)]]
     if np.any(np.abs(upper) > _ZERO_TOL * max(1.0, float(np.max(np.abs(diag))))) or \
             np.any(diag <= 0):
         raise ValidationError(field, CELL_BOUND, c.tolist())
