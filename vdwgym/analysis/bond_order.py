@@ -120,7 +120,9 @@ def orientation_histogram(p6: np.ndarray, bin_deg: float = 0.5) -> OrientationHi
     if len(ang) == 0:
         return OrientationHistogram(edges, counts, None, 0.0, False, None, 0)
     w = max(1, int(round(1.0 / bin_deg)))
-    smooth = sum(np.roll(counts, k) for k in range(-w, w + 1))
+    # circular moving sum over 2 w + 1 bins (the sum of the rolled histograms)
+    c = np.concatenate([[0], np.cumsum(np.concatenate([counts[-w:], counts, counts[:w]]))])
+    smooth = c[2 * w + 1:] - c[:-(2 * w + 1)]
     centers = 0.5 * (edges[1:] + edges[:-1])
     m0 = float(centers[int(np.argmax(smooth))])
     mode = _circ_mean(ang[_circ_dist(ang, m0) <= POLY_MIN_SEPARATION / 2])

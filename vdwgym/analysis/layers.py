@@ -91,7 +91,7 @@ def split_layers(z: np.ndarray, is_metal: np.ndarray, bandwidth: float = 0.3,
             peaks = np.concatenate([peaks, [len(dens) - 1]])
     else:
         peaks = np.array([0])
-    pops = np.array([np.sum(np.abs(zm - grid[p]) <= max_offset) for p in peaks])
+    pops = np.sum(np.abs(zm[None, :] - grid[peaks][:, None]) <= max_offset, axis=1)
     order = np.argsort(-pops, kind="stable")
     chosen: list[int] = []
     for o in order:

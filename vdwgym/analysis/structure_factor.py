@@ -180,9 +180,9 @@ def _neighbour_ratio(xy: np.ndarray, peaks: np.ndarray, B: np.ndarray) -> float:
     about ``1 / (N s_peak)`` for a layer periodic in the box, large for a grain whose peak
     falls between grid points."""
     offs = _OFFSETS[np.any(_OFFSETS != 0, axis=1)] @ B
-    ratios = [structure_factor(xy, p + offs).max() / max(structure_factor(xy, p[None])[0], 1e-300)
-              for p in peaks]
-    return float(max(ratios))
+    points = np.concatenate([peaks[:, None, :], peaks[:, None, :] + offs[None]], axis=1)
+    s = structure_factor(xy, points.reshape(-1, 2)).reshape(len(peaks), 1 + len(offs))
+    return float(np.max(s[:, 1:].max(axis=1) / np.maximum(s[:, 0], 1e-300)))
 
 
 def _lattice_from_peaks(Ga: np.ndarray, Gb: np.ndarray) -> tuple[float, float]:
