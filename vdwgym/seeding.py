@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["stream", "evaluation_seed", "STREAMS"]
+from vdwgym.errors import ValidationError
+
+__all__ = ["STREAMS", "check_seed", "evaluation_seed", "stream"]
 
 STREAMS = {"design": 0, "agent": 1, "lab": 2, "env": 3, "md": 4}
 
@@ -24,3 +26,11 @@ def evaluation_seed(root: int, index: int) -> int:
     an integer in ``[0, 2**63)``."""
     lo, hi = np.random.SeedSequence([int(root), STREAMS["lab"], int(index)]).generate_state(2)
     return (int(hi) << 31) ^ int(lo)
+
+
+def check_seed(seed: object) -> int:
+    """``seed`` as an int if it is an integer in ``[0, 2**63)`` (the range of
+    :func:`evaluation_seed`), else :class:`~vdwgym.errors.ValidationError`."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**63:
+        raise ValidationError("seed", "an integer in [0, 2**63)", seed)
+    return int(seed)

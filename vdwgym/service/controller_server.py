@@ -21,7 +21,7 @@ from typing import Any
 
 from vdwgym.agents.external import UnknownSession
 from vdwgym.errors import ValidationError
-from vdwgym.worker import plain_json
+from vdwgym.worker.protocol import plain_json
 
 __all__ = ["ControllerServer"]
 

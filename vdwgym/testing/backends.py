@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from vdwgym.backends import Backend, check_seed, completed_future
+from vdwgym.backends.base import Backend, completed_future
 from vdwgym.outcome import Outcome, Status, fold_twist
+from vdwgym.seeding import check_seed
 from vdwgym.space import PAPER_SPACE, ParameterSpace, Recipe
 
 __all__ = ["FunctionBackend", "linear_twist"]

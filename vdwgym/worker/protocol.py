@@ -1,16 +1,16 @@
-"""The worker: ``python -m vdwgym.worker RUN_DIR`` runs one evaluation from files.
-
-File protocol of a run directory (see docs/engines.md):
+"""The worker's run-directory file protocol (see docs/engines.md).
 
 ``params.json`` (input, written atomically by the controller before launch)::
 
-    {"schema": 1, "kind": "surrogate", "task": "vdwgym.surrogate_task:run",
+    {"schema": 1, "kind": "surrogate", "task": "vdwgym.surrogate.task:run",
      "key": "e000017", "attempt": 1, "recipe": {...}, "seed": 42,
      "space": ParameterSpace.to_dict(), "options": {...kind-specific...}}
 
     ``task`` (optional) is the import path of the task function; it must be the registered
-    path of ``kind`` (see :func:`allowed_tasks`).
+    path of ``kind`` (see :func:`vdwgym.worker.tasks.allowed_tasks`).
 
+``task.json`` (the engine's launch record, :mod:`vdwgym.engines.runfiles`): a worker started
+    with ``--wait-launch`` computes only once it holds the launch.
 ``progress.jsonl`` (output): one JSON object per line, appended and flushed as the task
     reports progress (rank 0 only), so a killed worker leaves every complete line.
 ``result.json`` (output): ``{"schema": 1, "outcome": Outcome.to_dict()}``, written
@@ -18,54 +18,30 @@ File protocol of a run directory (see docs/engines.md):
     valid; exit codes are recorded but not trusted.
 ``error.json`` (output): ``{"type", "message", "traceback"}`` when the task raised (a
     simulation failure); the worker then exits 1 without result.json.
-
-Exit codes: 0 done (result.json written, or a non-zero MPI rank that had nothing to write),
-1 the task raised (error.json), 2 bad params.json or command line, whatever is wrong in it
-(nothing run, nothing written; the error, naming field, bound and value, is on stderr), 3 started with ``--wait-launch`` and the launch was never
-recorded in task.json (the controller stopped while launching: nothing run, see
-:mod:`vdwgym.engines.runfiles`).
-
-Only registered tasks run (:func:`allowed_tasks`: built-in kinds, ``vdwgym.tasks`` entry
-points, and the kinds the controller passes in ``VDWGYM_TASKS``); the ``task`` of a
-params.json must be its kind's registered path.  Engines start the worker with ``python -P``
-so nothing in the run directory (its working directory) is importable.  SIGTERM keeps its default
-action: the worker dies at once (status -15), progress.jsonl keeps what was written and no
-result.json appears.
-
-A task is ``run(recipe, seed, options, run_dir, progress) -> Outcome | None`` (``None`` on MPI
-ranks other than 0, which write nothing).  A task's module may define
-``check_options(options: dict) -> dict`` raising :class:`~vdwgym.errors.ValidationError`;
-it is called before params.json is written (:func:`make_params`) and again by the worker.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import math
 import os
-import re
-import signal
-import sys
-import time
-import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vdwgym.backends import check_seed
-from vdwgym.engines.runfiles import read_json, write_json_atomic
+from vdwgym.engines.runfiles import TASK_FILE, read_json, write_json_atomic
 from vdwgym.errors import ValidationError
 from vdwgym.outcome import Outcome
+from vdwgym.seeding import check_seed
 from vdwgym.space import ParameterSpace, Recipe
+from vdwgym.worker.tasks import KEY_PATTERN, allowed_tasks, current_path, resolve_task
 
-__all__ = ["ERROR_FILE", "PARAMS_FILE", "PROGRESS_FILE", "RESULT_FILE", "TASKS", "TASKS_ENV",
-           "Params", "allowed_tasks", "wait_for_launch_record",
-           "ProgressWriter", "check_task_options", "launcher_rank", "load_params", "main",
+__all__ = ["ERROR_FILE", "PARAMS_FILE", "PROGRESS_FILE", "RESULT_FILE", "SCHEMA", "TASK_FILE",
+           "Params", "ProgressWriter", "check_task_options", "launcher_rank", "load_params",
            "make_params", "parse_params", "plain_json", "read_error", "read_result",
-           "register_task", "resolve_task", "tail_progress", "write_result"]
+           "tail_progress", "write_error", "write_result"]
 
 log = logging.getLogger(__name__)
 
@@ -74,79 +50,6 @@ PARAMS_FILE = "params.json"
 PROGRESS_FILE = "progress.jsonl"
 RESULT_FILE = "result.json"
 ERROR_FILE = "error.json"
-
-#: kind -> import path ``"package.module:function"`` of the task function.
-TASKS: dict[str, str] = {
-    "surrogate": "vdwgym.surrogate_task:run",
-    "lammps": "vdwgym.md.task:run",
-}
-#: Environment variable through which a controller passes its registered kinds
-#: (JSON ``{kind: import path}``) to the workers it starts.
-TASKS_ENV = "VDWGYM_TASKS"
-#: Entry-point group under which installed packages declare task kinds.
-ENTRY_POINT_GROUP = "vdwgym.tasks"
-#: Seconds a ``--wait-launch`` worker waits for its launch record before giving up.
-LAUNCH_WAIT_S = 120.0
-
-KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-TASK_PATH_PATTERN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
-
-TaskFunction = Callable[[Recipe, int, dict, Path, Callable[[dict], None]], "Outcome | None"]
-
-
-def register_task(kind: str, import_path: str) -> None:
-    """Register a task function under ``kind`` (``"package.module:function"``).
-
-    The registry lives in the controller: :func:`make_params` writes the import path into
-    params.json, so the worker process finds the function without registering it again.
-    """
-    if not isinstance(kind, str) or not KEY_PATTERN.fullmatch(kind):
-        raise ValidationError("kind", "a name of letters, digits, '_', '.', '-'", kind)
-    if not isinstance(import_path, str) or not TASK_PATH_PATTERN.fullmatch(import_path):
-        raise ValidationError("task", "an import path 'package.module:function'", import_path)
-    TASKS[kind] = import_path
-
-
-def allowed_tasks() -> dict[str, str]:
-    """The task kinds this process may run: :data:`TASKS` (built in, or registered here),
-    the ``vdwgym.tasks`` entry points of installed packages, and the kinds a controller
-    passed in :data:`TASKS_ENV`.  Nothing read from a run directory adds to it."""
-    from importlib.metadata import entry_points
-
-    allowed = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    try:
-        passed = json.loads(os.environ.get(TASKS_ENV, "{}"))
-    except ValueError:
-        passed = {}
-    if isinstance(passed, dict):
-        allowed.update({k: v for k, v in passed.items() if isinstance(k, str) and isinstance(v, str)})
-    allowed.update(TASKS)
-    return allowed
-
-
-def resolve_task(import_path: str) -> tuple[TaskFunction, Callable[[dict], dict] | None]:
-    """Import a task function and its module's ``check_options`` (or ``None``).  Only the
-    import paths of :func:`allowed_tasks` are imported: a params.json cannot name any
-    other function (``os:system`` is refused before anything is imported)."""
-    if not isinstance(import_path, str) or not TASK_PATH_PATTERN.fullmatch(import_path):
-        raise ValidationError("params.json:task", "an import path 'package.module:function'",
-                              import_path)
-    allowed = sorted(set(allowed_tasks().values()))
-    if import_path not in allowed:
-        raise ValidationError("params.json:task", f"one of the registered tasks {allowed}",
-                              import_path)
-    module_name, func_name = import_path.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ValidationError("params.json:task", "an importable module", import_path,
-                              str(exc)) from exc
-    func = getattr(module, func_name, None)
-    if not callable(func):
-        raise ValidationError("params.json:task", f"a function {func_name} in {module_name}",
-                              import_path)
-    check = getattr(module, "check_options", None)
-    return func, check if callable(check) else None
 
 
 # ---------------------------------------------------------------------- params.json
@@ -184,6 +87,7 @@ def make_params(kind: str, key: str, attempt: int, recipe: Mapping[str, float], 
     tasks = allowed_tasks()
     if not isinstance(kind, str) or kind not in tasks:
         raise ValidationError("params.json:kind", f"one of {sorted(tasks)}", kind)
+    task = current_path(task)
     if task is not None and task != tasks[kind]:
         raise ValidationError("params.json:task", f"{tasks[kind]!r} (the task of kind {kind!r})",
                               task)
@@ -310,6 +214,13 @@ def write_result(run_dir: Path, outcome: Outcome) -> None:
     write_json_atomic(Path(run_dir) / RESULT_FILE, {"schema": SCHEMA, "outcome": outcome.to_dict()})
 
 
+def write_error(run_dir: Path, exc: BaseException, rank: int, traceback_text: str) -> None:
+    """Write error.json atomically (the task raised ``exc``)."""
+    write_json_atomic(Path(run_dir) / ERROR_FILE, {
+        "type": type(exc).__name__, "message": str(exc), "rank": rank,
+        "traceback": traceback_text})
+
+
 def read_result(run_dir: Path) -> Outcome | None:
     """The Outcome in ``run_dir/result.json`` if that file is valid, else ``None``."""
     data = read_json(Path(run_dir) / RESULT_FILE)
@@ -355,82 +266,3 @@ def tail_progress(path: Path, offset: int = 0) -> tuple[list[dict], int]:
         elif raw.strip():
             log.warning("skipping a malformed progress line in %s: %r", path, raw[:80])
     return lines, offset + end + 1
-
-
-# ---------------------------------------------------------------------- entry point
-def run(run_dir: Path) -> int:
-    """Run the evaluation of ``run_dir``; returns the exit code (see module docstring)."""
-    run_dir = Path(run_dir)
-    try:
-        try:
-            params = load_params(run_dir)
-        except (TypeError, ValueError, KeyError, AttributeError, RecursionError,
-                OverflowError) as exc:
-            if isinstance(exc, ValidationError):
-                raise
-            raise ValidationError("params.json", "a valid params file", type(exc).__name__,
-                                  str(exc)) from exc
-        func, _ = resolve_task(params.task)
-    except ValidationError as exc:
-        log.error("invalid params.json in %s: %s", run_dir, exc)
-        return 2
-    rank = launcher_rank()
-    progress = ProgressWriter(run_dir / PROGRESS_FILE, enabled=rank == 0)
-    log.info("rank %d: %s %s attempt %d", rank, params.kind, params.key, params.attempt)
-    try:
-        outcome = func(params.recipe, params.seed, params.options, run_dir, progress)
-        if outcome is None:
-            return 0
-        if not isinstance(outcome, Outcome):
-            raise TypeError(f"task {params.task} returned {type(outcome).__name__}, not Outcome")
-        if outcome.run_dir is None:
-            outcome.run_dir = str(run_dir)
-        write_result(run_dir, outcome)
-    except Exception as exc:
-        log.error("task %s failed: %s: %s", params.task, type(exc).__name__, exc)
-        write_json_atomic(run_dir / ERROR_FILE, {
-            "type": type(exc).__name__, "message": str(exc), "rank": rank,
-            "traceback": traceback.format_exc()})
-        return 1
-    return 0
-
-
-def wait_for_launch_record(run_dir: Path, timeout_s: float = LAUNCH_WAIT_S,
-                           poll_s: float = 0.02) -> bool:
-    """Wait until ``run_dir/task.json`` holds the engine's launch record (``job_id``);
-    ``False`` when it does not within ``timeout_s`` or the attempt was abandoned (the
-    controller stopped between claiming the attempt and recording its launch)."""
-    from vdwgym.engines.runfiles import read_task_record
-
-    deadline = time.monotonic() + timeout_s
-    while True:
-        record = read_task_record(run_dir) or {}
-        if record.get("abandoned") or ("ended" in record and "job_id" not in record):
-            return False
-        if "job_id" in record:
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(poll_s)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    wait_launch = "--wait-launch" in args
-    if wait_launch:
-        args.remove("--wait-launch")
-    if len(args) != 1 or not Path(args[0]).is_dir():
-        log.error("usage: python -m vdwgym.worker [--wait-launch] RUN_DIR (an existing "
-                  "directory); got %s", args)
-        return 2
-    if wait_launch and not wait_for_launch_record(Path(args[0])):
-        log.error("%s: the launch of this attempt was never recorded; nothing run", args[0])
-        return 3
-    return run(Path(args[0]))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
