@@ -145,3 +145,19 @@ def test_cli_choices_come_from_the_registry(plugin):
     assert args.backend == "constant"
     with pytest.raises(SystemExit):
         parser.parse_args(["campaign", "--backend", "nonesuch", "--out", "x"])
+
+
+def test_a_plugin_that_cannot_be_imported_is_refused_by_name(tmp_path, monkeypatch):
+    from vdwgym.backends.registry import backend_names, make_backend
+    from vdwgym.errors import ValidationError
+    from vdwgym.md.potentials import resolve_potential
+
+    folder = install_plugin(tmp_path / "site", "broken-plugin", "1.0",
+                            {"vdwgym.backends": {"broken": "no_such_module:Lab"},
+                             "vdwgym.potentials": {"brokenpot": "no_such_module:factory"}}, {})
+    monkeypatch.syspath_prepend(str(folder))
+    assert "broken" in backend_names()
+    with pytest.raises(ValidationError, match=r"backend: expected an importable backend class \(no_such_module:Lab\), got 'broken'"):
+        make_backend("broken")
+    with pytest.raises(ValidationError, match="potential: expected an importable factory"):
+        resolve_potential("brokenpot")

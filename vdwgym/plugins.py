@@ -21,7 +21,9 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-__all__ = ["BUILT_IN", "GROUPS", "Plugin", "entry_points", "load"]
+from vdwgym.errors import ValidationError
+
+__all__ = ["BUILT_IN", "GROUPS", "Plugin", "entry_points", "load", "load_plugin"]
 
 #: kind -> entry-point group.
 GROUPS = {"agents": "vdwgym.agents", "backends": "vdwgym.backends", "tasks": "vdwgym.tasks",
@@ -62,3 +64,13 @@ def load(target: str):
     for part in attr.split("."):
         obj = getattr(obj, part)
     return obj
+
+
+def load_plugin(plugin: Plugin, field: str, what: str):
+    """The object ``plugin`` names; :class:`ValidationError` naming ``field``, ``what`` was
+    expected and the plugin's name when it cannot be imported."""
+    try:
+        return load(plugin.target)
+    except (ImportError, AttributeError) as exc:
+        raise ValidationError(field, f"an importable {what} ({plugin.target})", plugin.name,
+                              str(exc)) from exc

@@ -14,7 +14,7 @@ from typing import Any
 from vdwgym.backends.base import Backend
 from vdwgym.errors import ValidationError
 from vdwgym.plugins import BUILT_IN as BUILT_IN_SOURCE
-from vdwgym.plugins import Plugin, entry_points, load
+from vdwgym.plugins import Plugin, entry_points, load_plugin
 from vdwgym.space import PAPER_SPACE, ParameterSpace
 
 __all__ = ["BUILT_IN", "backend_class", "backend_names", "installed", "make_backend",
@@ -63,11 +63,7 @@ def backend_class(name: str) -> type[Backend]:
     plugin = installed().get(name) if isinstance(name, str) else None
     if plugin is None:
         raise ValidationError("backend", f"one of {backend_names()}", name)
-    try:
-        cls = load(plugin.target)
-    except (ImportError, AttributeError) as exc:
-        raise ValidationError("backend", f"an importable backend class ({plugin.target})", name,
-                              str(exc)) from exc
+    cls = load_plugin(plugin, "backend", "backend class")
     if not (isinstance(cls, type) and issubclass(cls, Backend)):
         raise ValidationError("backend", "a subclass of vdwgym.backends.Backend", plugin.target)
     return cls

@@ -36,6 +36,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
+    from vdwgym.md.potentials import potential_names
     from vdwgym.md.protocol import PRESETS
 
     p.add_argument("--preset", default="quick", choices=sorted(PRESETS),
@@ -46,7 +47,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shear-strain", type=float, default=0.0,
                    help="in-plane shear strain, fraction (engineering: xy += eps * ly)")
     p.add_argument("--out", required=True, help="run directory")
-    p.add_argument("--potential", default="rebomos", help="potential name (default rebomos)")
+    p.add_argument("--potential", default="rebomos", choices=potential_names(),
+                   help="potential name (default rebomos; vdwgym list potentials)")
     p.add_argument("--ffield", default=None, help="ReaxFF ffield file (--potential reaxff)")
     p.add_argument("--ranks", type=int, default=1, help="MPI ranks (default 1)")
     p.add_argument("--seed", type=int, default=0, help="evaluation seed (velocities)")

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from vdwgym.errors import ValidationError
 from vdwgym.md.units import UNIT_SYSTEMS, LammpsUnits, lammps_units
-from vdwgym.plugins import BUILT_IN, Plugin, entry_points, load
+from vdwgym.plugins import BUILT_IN, Plugin, entry_points, load_plugin
 
 __all__ = [
     "Potential",
@@ -295,11 +295,7 @@ def _factory(name: str) -> Callable[..., Potential]:
     plugin = entry_points("potentials").get(name)
     if plugin is None:
         raise ValidationError("potential", f"one of {potential_names()}", name)
-    try:
-        factory = load(plugin.target)
-    except (ImportError, AttributeError) as exc:
-        raise ValidationError("potential", f"an importable factory ({plugin.target})", name,
-                              str(exc)) from exc
+    factory = load_plugin(plugin, "potential", "factory")
     if not callable(factory):
         raise ValidationError("potential factory", "a callable returning a Potential", plugin.target)
     return factory
