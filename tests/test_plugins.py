@@ -87,11 +87,14 @@ def test_each_registry_finds_its_entry_point(plugin):
     from vdwgym.md import potentials
     from vdwgym.worker import tasks
 
-    for kind, module, name in (("agents", agents, "plugagent"), ("backends", backends, "constant"),
-                               ("tasks", tasks, "plugtask"), ("potentials", potentials, "plugpot")):
+    for kind, module, name, own in (("agents", agents, "plugagent", "random"),
+                                    ("backends", backends, "constant", "surrogate"),
+                                    ("tasks", tasks, "plugtask", "lammps"),
+                                    ("potentials", potentials, "plugpot", "rebomos")):
         found = module.installed()
-        assert found[name].source == SOURCE and found[name].kind == kind
-        assert all(p.source == "built in" for n, p in found.items() if n != name)
+        assert found[name].kind == kind
+        assert [n for n, p in found.items() if p.source == SOURCE] == [name]
+        assert found[own].source == "built in"
     assert potentials.resolve_potential("plugpot").description == "a plugin potential"
     assert "plugtask" in tasks.allowed_tasks()
 
