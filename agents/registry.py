@@ -6,7 +6,8 @@ An agent name is one of:
   below), imported only when made, so heavy dependencies (botorch, stable-baselines3) load
   only when their agent is used;
 * an entry point of the group ``vdwgym.agents`` in an installed distribution
-  (``[project.entry-points."vdwgym.agents"] myagent = "mypkg.agents:MyAgent"``);
+  (``[project.entry-points."vdwgym.agents"] myagent = "mypkg.agents:MyAgent"``, see
+  :mod:`vdwgym.plugins`);
 * an import path ``"package.module:ClassName"`` itself.
 
 Entry points and import paths resolve in every process (benchmark workers are spawned
@@ -16,16 +17,18 @@ fresh), which a ``register`` call made at run time in the parent does not.
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 from typing import Any
 
 from vdwgym.errors import ValidationError
+from vdwgym.plugins import BUILT_IN, GROUPS, Plugin, entry_points
 
-__all__ = ["register", "make", "names", "resolve", "check", "ENTRY_POINT_GROUP"]
+__all__ = ["register", "make", "names", "resolve", "check", "installed", "ENTRY_POINT_GROUP"]
 
-ENTRY_POINT_GROUP = "vdwgym.agents"
+ENTRY_POINT_GROUP = GROUPS["agents"]
 
 _REGISTRY: dict[str, str] = {}
+#: The names this module registers itself (the rest were registered at run time).
+_BUILT_IN: dict[str, str] = {}
 
 
 def register(name: str, entry_point: str) -> None:
@@ -36,7 +39,17 @@ def register(name: str, entry_point: str) -> None:
 
 
 def _entry_points() -> dict[str, str]:
-    return {ep.name: ep.value for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    return {name: plugin.target for name, plugin in entry_points("agents").items()}
+
+
+def installed() -> dict[str, Plugin]:
+    """Every agent name with its class path and where it comes from (registered names
+    first, then entry points, sorted)."""
+    found = {n: Plugin(n, "agents", t, BUILT_IN if _BUILT_IN.get(n) == t else "registered")
+             for n, t in _REGISTRY.items()}
+    eps = entry_points("agents")
+    found.update({n: eps[n] for n in sorted(eps) if n not in found})
+    return found
 
 
 def names() -> list[str]:
@@ -102,3 +115,4 @@ register("optuna-gp", "vdwgym.agents.peers:OptunaGPAgent")
 register("rl", "vdwgym.agents.rl:RLAgent")
 register("external", "vdwgym.agents.external:ExternalAgent")
 register("gest", "vdwgym.agents.gest:GestAgent")
+_BUILT_IN.update(_REGISTRY)

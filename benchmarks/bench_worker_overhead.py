@@ -32,7 +32,7 @@ RECIPE = {"temperature_K": 2500.0, "lattice_strain": 0.015, "shear_strain": 0.05
 def worker_params(run_dir: Path, options: dict) -> None:
     from vdwgym.engines.runfiles import write_json_atomic
     from vdwgym.space import PAPER_SPACE
-    from vdwgym.worker import PARAMS_FILE, make_params
+    from vdwgym.worker.protocol import PARAMS_FILE, make_params
 
     run_dir.mkdir(parents=True, exist_ok=True)
     params = make_params("lammps", "bench", 1, RECIPE, 5, PAPER_SPACE, options)

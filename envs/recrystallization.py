@@ -42,7 +42,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from vdwgym.backends import Backend, make_backend
+from vdwgym.backends.base import Backend
+from vdwgym.backends.registry import make_backend
 from vdwgym.errors import ValidationError
 from vdwgym.lab import Lab
 from vdwgym.outcome import Outcome

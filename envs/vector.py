@@ -24,7 +24,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from vdwgym.backends import Backend
+from vdwgym.backends.base import Backend
 from vdwgym.envs.recrystallization import (
     EpisodeSettings,
     EpisodeTracker,

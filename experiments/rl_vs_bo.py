@@ -93,7 +93,7 @@ def evals_within(record: dict, tol: float) -> int | None:
 def reachable(targets: list[float], n: int = 200_000, seed: int = 0) -> dict[float, tuple[float, float]]:
     """Per target: the best regret among ``n`` uniformly random evaluations (an estimate of the
     surrogate's floor) and the share of them within 0.5 deg."""
-    from vdwgym.backends import SurrogateBackend
+    from vdwgym.backends.surrogate import SurrogateBackend
     from vdwgym.space import PAPER_SPACE
 
     rng = np.random.default_rng(seed)

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from vdwgym.backends.worker import WorkerBackend
 from vdwgym.campaign import Campaign, CampaignConfig
 from vdwgym.engines.runfiles import claim_attempt, read_task_record
 from vdwgym.errors import StoreError, ValidationError
 from vdwgym.space import PAPER_SPACE, Recipe
 from vdwgym.store import Store
 from vdwgym.testing.backends import FunctionBackend
-from vdwgym.worker import PARAMS_FILE, make_params
-from vdwgym.worker_backend import WorkerBackend
+from vdwgym.worker.protocol import PARAMS_FILE, make_params
 
 FAST = {"engine_options": {"slots": 2, "poll_s": 0.02}}
 WORKER = dict(backend="worker", budget=2, n_init=2, batch=2, seed=3, stop_at_target=False,
@@ -180,7 +180,7 @@ def test_nothing_planted_in_a_run_directory_runs(tmp_path):
     res = subprocess.run([sys.executable, "-P", "-m", "vdwgym.worker", str(evil)],
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 2
-    assert "params.json:task: expected 'vdwgym.surrogate_task:run'" in res.stderr
+    assert "params.json:task: expected 'vdwgym.surrogate.task:run'" in res.stderr
     assert sorted(p.name for p in evil.iterdir()) == [PARAMS_FILE]
 
 

@@ -20,7 +20,7 @@ from vdwgym.analysis.readers import MAX_LENGTH_A, read_data, read_dump
 from vdwgym.cli.options import parse_options
 from vdwgym.errors import AnalysisError, ValidationError, VdwgymError
 from vdwgym.space import PAPER_SPACE, Recipe
-from vdwgym.worker import make_params, parse_params
+from vdwgym.worker.protocol import make_params, parse_params
 
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -123,7 +123,7 @@ def test_params_json_clear_error_or_valid_params(field, value, sub):
     except ValidationError as exc:
         assert exc.field.startswith("params.json")
         return
-    assert params.task == "vdwgym.surrogate_task:run"
+    assert params.task == "vdwgym.surrogate.task:run"
     assert all(math.isfinite(v) for v in params.recipe.values())
 
 

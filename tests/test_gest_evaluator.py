@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from vdwgym.backends import SurrogateBackend
+from vdwgym.backends.surrogate import SurrogateBackend
 from vdwgym.gest import LabEvaluator
 from vdwgym.lab import Lab
 from vdwgym.seeding import evaluation_seed

@@ -29,7 +29,7 @@ def heavy_in(names: set[str]) -> set[str]:
     return {n for n in names if n.split(".")[0] in HEAVY}
 
 
-@pytest.mark.parametrize("task_module", [None, "vdwgym.surrogate_task", "vdwgym.md.task"])
+@pytest.mark.parametrize("task_module", [None, "vdwgym.surrogate.task", "vdwgym.md.task"])
 def test_the_worker_process_imports_neither_gymnasium_nor_torch(task_module):
     if task_module is None:
         proc = run_python("-X", "importtime", "-m", "vdwgym.worker", "--help", check=False)
@@ -39,6 +39,23 @@ def test_the_worker_process_imports_neither_gymnasium_nor_torch(task_module):
     names = imported_modules(proc.stderr)
     assert "vdwgym.engines.runfiles" in names  # the worker's own imports were seen
     assert task_module is None or task_module in names
+    assert heavy_in(names) == set()
+
+
+def test_a_surrogate_worker_run_imports_neither_gymnasium_nor_torch(tmp_path):
+    """A whole worker process that evaluates a surrogate task, measured end to end."""
+    from vdwgym.engines.runfiles import write_json_atomic
+    from vdwgym.space import PAPER_SPACE
+    from vdwgym.worker import PARAMS_FILE, make_params, read_result
+
+    recipe = {"temperature_K": 2100.0, "lattice_strain": 0.0104, "shear_strain": 0.0562}
+    params = make_params("surrogate", "e000001", 1, recipe, 7, PAPER_SPACE)
+    write_json_atomic(tmp_path / PARAMS_FILE, params.to_dict())
+    proc = run_python("-X", "importtime", "-P", "-m", "vdwgym.worker", str(tmp_path), check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert read_result(tmp_path) is not None
+    names = imported_modules(proc.stderr)
+    assert {"vdwgym.surrogate.commensurate", "vdwgym.surrogate.outcomes"} <= names  # the task ran
     assert heavy_in(names) == set()
 
 

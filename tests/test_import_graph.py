@@ -1,9 +1,10 @@
-"""The import graph of the ``vdwgym`` package (read with ``ast``, nothing imported): no cycle
-of module-level imports beyond the known ones listed here, each with the step that removes it.
+"""The import graph of the ``vdwgym`` package (read with ``ast``, nothing imported): no cycle,
+whether its imports run on import or inside a function.
 
 Module-level imports (at the top of a module, including under ``if``/``try`` there, but not
-under ``if TYPE_CHECKING``) are what runs on import; imports inside functions are reported
-separately and may close a cycle (that is how the known cycles are broken today).
+under ``if TYPE_CHECKING``) are what runs on import; imports inside functions (lazy ones,
+for heavy dependencies) are reported separately.  Neither may close a cycle: a lazy import
+hides a cycle from the interpreter, not from the design.
 """
 
 from __future__ import annotations
@@ -16,20 +17,6 @@ ROOT = Path(__file__).resolve().parents[1]
 #: at the top of the repository).
 SOURCES = {"vdwgym": ROOT / "vdwgym", "vdwgym.envs": ROOT / "envs",
            "vdwgym.agents": ROOT / "agents"}
-
-#: Module-level cycles allowed, as sorted tuples of their modules: none (a new one fails).
-KNOWN_CYCLES: set[tuple[str, ...]] = set()
-
-#: Modules in cycles that only function-level imports close today:
-#: backends -> worker_backend -> worker -> backends (and md/backend, surrogate/emulator joining
-#: through the backend factory), and md/simulation <-> md/task.  Issue 14's backends/ and
-#: worker/ packaging (a base module with the contract, a registry, the tasks beside their
-#: backends, a typed Simulation config) removes them.
-KNOWN_LAZY_CYCLE_MODULES = {
-    "vdwgym.backends", "vdwgym.worker", "vdwgym.worker_backend", "vdwgym.md.backend",
-    "vdwgym.surrogate.emulator", "vdwgym.md.simulation", "vdwgym.md.task",
-}
-
 
 def modules() -> dict[str, Path]:
     found = {}
@@ -147,7 +134,8 @@ def cycles(edges: dict[str, set[str]]) -> set[tuple[str, ...]]:
 def test_the_graph_covers_the_package():
     top, inner = graph()
     assert {"vdwgym", "vdwgym.worker", "vdwgym.envs", "vdwgym.agents"} <= set(top)
-    assert "vdwgym.engines.runfiles" in top["vdwgym.worker"]
+    assert "vdwgym.engines.runfiles" in top["vdwgym.worker.protocol"]
+    assert "vdwgym.md.simulation" in inner["vdwgym.md.task"]  # a lazy edge is seen
     assert all(not (top[m] & inner[m]) for m in top)  # each edge reported once
 
 
@@ -156,19 +144,13 @@ def test_cycle_finder_finds_a_cycle_and_ignores_a_chain():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": set()}) == set()
 
 
-def test_no_new_cycle_of_module_level_imports():
+def test_no_cycle_of_module_level_imports():
     top, _ = graph()
     found = cycles(top)
-    new = found - KNOWN_CYCLES
-    assert not new, f"new import cycles (module-level imports): {sorted(new)}"
-    gone = KNOWN_CYCLES - found
-    assert not gone, f"fixed cycles still listed in KNOWN_CYCLES: {sorted(gone)}"
+    assert not found, f"import cycles (module-level imports): {sorted(found)}"
 
 
-def test_cycles_closed_by_function_level_imports_stay_within_the_known_modules():
-    """Function-level (lazy) imports may close cycles; they are reported here and allowed
-    only among the modules of :data:`KNOWN_LAZY_CYCLE_MODULES`."""
+def test_no_cycle_closed_by_function_level_imports():
     top, inner = graph()
-    lazy = cycles({m: top[m] | inner[m] for m in top})
-    outside = {c for c in lazy if not set(c) <= KNOWN_LAZY_CYCLE_MODULES}
-    assert not outside, f"new cycles through function-level imports: {sorted(outside)}"
+    found = cycles({m: top[m] | inner[m] for m in top})
+    assert not found, f"import cycles (through function-level imports): {sorted(found)}"

@@ -35,7 +35,8 @@ import numpy as np
 from scipy.stats import qmc
 
 from vdwgym import agents as agent_registry
-from vdwgym.backends import FILE_BACKENDS, Backend, make_backend
+from vdwgym.backends.base import Backend
+from vdwgym.backends.registry import backend_class, make_backend
 from vdwgym.errors import StoreError, ValidationError, check_fields
 from vdwgym.lab import ALL_COMPLETED, FIRST_COMPLETED, Evaluation, Lab, check_clock, key_of
 from vdwgym.outcome import fold_twist
@@ -200,7 +201,7 @@ class Campaign:
         """``config.backend_options`` with the run directories of a file-based backend in
         ``folder/runs`` (the campaign's own folder) unless ``root`` is given."""
         opts = dict(config.backend_options)
-        if config.backend in FILE_BACKENDS and "root" not in opts and folder is not None:
+        if "root" not in opts and folder is not None and backend_class(config.backend).keeps_run_directories:
             opts["root"] = str(folder / "runs")
         return opts
 

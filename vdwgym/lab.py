@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vdwgym.backends import Backend
+from vdwgym.backends.base import Backend
 from vdwgym.errors import BudgetExhausted, ValidationError
 from vdwgym.outcome import Outcome, Status
 from vdwgym.seeding import evaluation_seed
@@ -270,11 +270,8 @@ class Lab:
         log.info("evaluation %s done: %s twist=%s", e.key, outcome.status.value, outcome.twist_deg)
 
     def _poll_progress(self) -> None:
-        poll = getattr(self.backend, "poll_progress", None)
-        if poll is None:
-            return
         by_key = {e.key: e for e in self.running}
-        for key, lines in poll().items():
+        for key, lines in self.backend.poll_progress().items():
             e = by_key.get(key)
             if e is None or not lines:
                 continue

@@ -25,7 +25,7 @@ from vdwgym.errors import StoreError
 from vdwgym.lab import Evaluation
 from vdwgym.outcome import fold_twist
 from vdwgym.store import Store
-from vdwgym.worker import PROGRESS_FILE
+from vdwgym.worker.protocol import PROGRESS_FILE
 
 __all__ = ["STORE_NAME", "CampaignSnapshot", "load_snapshot", "store_path"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vdwgym import agents
-from vdwgym.backends import BACKENDS
+from vdwgym.backends.registry import backend_names
 from vdwgym.cli import main
 from vdwgym.engines import ENGINES
 from vdwgym.md.potentials import potential_names
@@ -23,7 +23,7 @@ def test_list_names_everything_once_with_a_description(capsys):
             name, _, text = line.strip().partition("  ")
             sections[current][name] = text.strip()
     assert set(sections["agents"]) == set(agents.names())
-    assert set(sections["backends"]) == set(BACKENDS)
+    assert set(sections["backends"]) == set(backend_names())
     assert set(sections["engines"]) == set(ENGINES)
     assert set(sections["potentials"]) == set(potential_names())
     assert set(sections["presets"]) == set(PRESETS)

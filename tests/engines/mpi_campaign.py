@@ -16,10 +16,10 @@ from pathlib import Path
 def main(root: Path, out: Path) -> None:
     from mpi4py import MPI
 
+    from vdwgym.backends.worker import WorkerBackend
     from vdwgym.engines import make_engine
     from vdwgym.engines.runfiles import read_task_record
     from vdwgym.space import Recipe
-    from vdwgym.worker_backend import WorkerBackend
 
     recipe = Recipe(temperature_K=2200.0, lattice_strain=0.012, shear_strain=0.056)
     jobs = {

@@ -120,9 +120,9 @@ def test_worker_tasks_run_as_flux_jobs_and_reattach(tmp_path):
     reason = flux_broker_answers()
     if reason:
         pytest.skip(reason)
+    from vdwgym.backends.worker import WorkerBackend
     from vdwgym.engines.runfiles import read_task_record
     from vdwgym.space import Recipe
-    from vdwgym.worker_backend import WorkerBackend
 
     recipe = Recipe(temperature_K=2000.0, lattice_strain=0.01, shear_strain=0.056)
     with WorkerBackend(root=tmp_path, engine="flux") as backend:

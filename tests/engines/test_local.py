@@ -116,7 +116,7 @@ def test_restarted_controller_reattaches_to_a_running_task(tmp_path):
     first = LocalEngine(slots=1, poll_s=0.02)
     task = py_task(tmp_path, "import time; time.sleep(1.0)")
     first_future = first.submit(task)
-    wait_for(lambda: read_task_record(tmp_path) is not None)
+    wait_for(lambda: "pid" in (read_task_record(tmp_path) or {}))  # launched, not only claimed
     pid = read_task_record(tmp_path)["pid"]
     second = LocalEngine(slots=1, poll_s=0.02)
     try:

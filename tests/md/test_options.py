@@ -8,9 +8,10 @@ import pytest
 from tests.md.conftest import HAVE_LAMMPS, needs_lammps
 from vdwgym.errors import ValidationError
 from vdwgym.md import potentials
+from vdwgym.md.config import check_recipe, lammps_seed, parse_options
 from vdwgym.md.potentials import Potential, quote_path, register_potential, resolve_potential
 from vdwgym.md.protocol import PAPER, PRESETS, make_protocol
-from vdwgym.md.task import check_recipe, lammps_seed, parse_options, run
+from vdwgym.md.task import run
 
 GOOD = {"temperature_K": 2500.0, "lattice_strain": 0.015, "shear_strain": 0.015}
 

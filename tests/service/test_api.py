@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.service.conftest import RECIPE, ServerProcess, recipes
-from vdwgym.backends import SurrogateBackend
+from vdwgym.backends.surrogate import SurrogateBackend
 from vdwgym.errors import BudgetExhausted, ValidationError
 from vdwgym.outcome import Outcome
 from vdwgym.seeding import evaluation_seed

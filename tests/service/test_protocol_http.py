@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.service.conftest import RECIPE, recipes
-from vdwgym.backends import SurrogateBackend
+from vdwgym.backends.surrogate import SurrogateBackend
 from vdwgym.campaign import initial_design
 from vdwgym.errors import ProtocolMismatch, TransportError, ValidationError
 from vdwgym.lab import Lab

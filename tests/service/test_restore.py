@@ -4,7 +4,7 @@ shows a half-created campaign."""
 from __future__ import annotations
 
 from tests.service.conftest import ServerProcess, recipes
-from vdwgym.backends import SurrogateBackend
+from vdwgym.backends.surrogate import SurrogateBackend
 from vdwgym.lab import key_of
 from vdwgym.outcome import Outcome
 from vdwgym.seeding import evaluation_seed

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vdwgym.backends import make_backend
+from vdwgym.backends.registry import make_backend
 from vdwgym.datasets import write_dataset
 from vdwgym.errors import ValidationError
 from vdwgym.space import PAPER_SPACE

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from vdwgym.backends.registry import backend_names
+
 
 def _ints(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x]
@@ -23,7 +25,7 @@ def add_parser(sub) -> None:
     p.add_argument("--workers", type=int, default=None, help="processes (overrides the config)")
     p.add_argument("--seeds", type=_ints, default=None, help="comma-separated seeds (overrides the config)")
     p.add_argument("--budget", type=int, default=None, help="evaluations per campaign (overrides)")
-    p.add_argument("--backend", choices=["surrogate", "lammps"], default=None,
+    p.add_argument("--backend", choices=backend_names(), default=None,
                    help="run the same grid on another backend (overrides the config)")
     p.add_argument("--backend-option", action="append", metavar="KEY=VALUE",
                    help="backend option (repeatable; replaces the config's backend_options)")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from vdwgym import agents as agent_registry
-from vdwgym.backends import BACKENDS
+from vdwgym.backends.registry import backend_names
 from vdwgym.cli.options import parse_options
 from vdwgym.engines import ENGINES
 from vdwgym.errors import ConfigError, ValidationError
@@ -31,7 +31,7 @@ def add_parser(sub) -> None:
     p.add_argument("--agent", default="random",
                    help=f"agent: one of {', '.join(agent_registry.names())} (vdwgym list "
                         "agents), an entry point of group vdwgym.agents, or module:Class")
-    p.add_argument("--backend", default="surrogate", choices=list(BACKENDS),
+    p.add_argument("--backend", default="surrogate", choices=backend_names(),
                    help="worker: the surrogate as one worker process per evaluation (engines "
                         "without MD); lammps: MD (vdwgym list backends)")
     p.add_argument("--engine", choices=list(ENGINES), default=None,

@@ -9,6 +9,7 @@ import socket
 import sys
 from pathlib import Path
 
+from vdwgym.backends.registry import backend_names
 from vdwgym.errors import ConfigError
 
 TOKEN_ENV = "VDWGYM_TOKEN"
@@ -29,7 +30,7 @@ def add_parser(sub) -> None:
     p.add_argument("--token", default=None,
                    help=f"bearer token required on every request but /health (default: ${TOKEN_ENV})")
     p.add_argument("--backend", dest="backends", action="append", default=None,
-                   choices=["surrogate", "worker", "lammps"],
+                   choices=backend_names(),
                    help="backend clients may ask for (repeatable; default: surrogate)")
     p.add_argument("--max-processes", type=int, default=None,
                    help="most worker processes running at once over all campaigns (default: "

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from vdwgym.backends import SurrogateBackend
+from vdwgym.backends.surrogate import SurrogateBackend
+from vdwgym.backends.worker import WorkerBackend
 from vdwgym.space import PAPER_SPACE
-from vdwgym.worker_backend import WorkerBackend
 
 
 def _recipes(n: int, seed: int) -> list:

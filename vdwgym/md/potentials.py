@@ -42,6 +42,7 @@ from pathlib import Path
 
 from vdwgym.errors import ValidationError
 from vdwgym.md.units import UNIT_SYSTEMS, LammpsUnits, lammps_units
+from vdwgym.plugins import BUILT_IN, Plugin, entry_points, load_plugin
 
 __all__ = [
     "Potential",
@@ -254,8 +255,9 @@ def register_potential(name: str, factory: Callable[..., Potential],
                        overwrite: bool = False) -> None:
     """Register ``factory(**potential_options) -> Potential`` under ``name``.
 
-    The factory runs in the worker process too, so register in a module the worker imports
-    (or pass the potential's module through the backend's ``setup`` options).
+    The factory runs in the worker process too, so register in a module the worker imports,
+    or declare it as an entry point of the group ``vdwgym.potentials`` (found in every
+    process, see :func:`installed`).
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValidationError("potential name", "a Python identifier", name)
@@ -267,16 +269,44 @@ def register_potential(name: str, factory: Callable[..., Potential],
     _REGISTRY[name] = factory
 
 
+_BUILT_IN = dict(_REGISTRY)
+
+
+def installed() -> dict[str, Plugin]:
+    """Every potential name with its factory and where it comes from: built in, registered
+    with :func:`register_potential`, or an entry point of the group ``vdwgym.potentials``
+    (:mod:`vdwgym.plugins`; a factory ``f(**potential_options) -> Potential``, found in the
+    worker process too)."""
+    found = {n: Plugin(n, "potentials", f"{f.__module__}:{f.__qualname__}",
+                       BUILT_IN if _BUILT_IN.get(n) is f else "registered")
+             for n, f in _REGISTRY.items()}
+    eps = entry_points("potentials")
+    found.update({n: eps[n] for n in sorted(eps) if n not in found})
+    return found
+
+
 def potential_names() -> list[str]:
-    return sorted(_REGISTRY)
+    return sorted(installed())
+
+
+def _factory(name: str) -> Callable[..., Potential]:
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    plugin = entry_points("potentials").get(name)
+    if plugin is None:
+        raise ValidationError("potential", f"one of {potential_names()}", name)
+    factory = load_plugin(plugin, "potential", "factory")
+    if not callable(factory):
+        raise ValidationError("potential factory", "a callable returning a Potential", plugin.target)
+    return factory
 
 
 def resolve_potential(name: str, **options: object) -> Potential:
-    """Build the registered potential ``name`` with its options (``ffield=`` for reaxff)."""
-    if name not in _REGISTRY:
-        raise ValidationError("potential", f"one of {potential_names()}", name)
+    """Build the potential ``name`` (built in, registered or an entry point) with its
+    options (``ffield=`` for reaxff)."""
+    factory = _factory(name)
     try:
-        pot = _REGISTRY[name](**options)
+        pot = factory(**options)
     except TypeError as exc:
         raise ValidationError("potential_options", f"options accepted by {name!r}",
                               options, str(exc)) from exc

@@ -26,6 +26,7 @@ import numpy as np
 
 from vdwgym.errors import WorkerError
 from vdwgym.geometry import Cell, deform_cell
+from vdwgym.md.config import BOTTOM_MO_Z, TaskConfig, amorphous_key, lammps_seed
 from vdwgym.md.potentials import quote_path
 from vdwgym.md.units import lammps_number as _num
 
@@ -47,14 +48,14 @@ class Simulation:
     Parameters
     ----------
     cfg:
-        :class:`vdwgym.md.task.TaskConfig`.
+        :class:`vdwgym.md.config.TaskConfig`.
     run_dir:
         Where rank 0 writes ``log.lammps``, ``final.dump`` and the initial data file.
     progress:
         Called on rank 0 with each progress line (a JSON-able dict).
     """
 
-    def __init__(self, cfg, run_dir: Path, progress: Callable[[dict], None] | None) -> None:
+    def __init__(self, cfg: TaskConfig, run_dir: Path, progress: Callable[[dict], None] | None) -> None:
         import mpi4py.MPI as MPI  # noqa: N817 - loads libmpi before lammps
         from lammps import lammps
 
@@ -145,7 +146,6 @@ class Simulation:
                      f"{velocities_seed} mom yes rot no dist gaussian")
 
     def _write_initial(self, path: Path) -> None:
-        from vdwgym.md.task import BOTTOM_MO_Z
         from vdwgym.structures import mx2_bilayer, write_lammps_data
 
         s = self.p.system
@@ -165,8 +165,6 @@ class Simulation:
         Evaluations launched together share one computation: rank 0 holds an exclusive
         ``flock`` on ``amorphous_<key>.lock`` while it computes, and an evaluation that finds
         the lock taken waits for the result instead of melting the same layer again."""
-        from vdwgym.md.task import amorphous_key
-
         key = amorphous_key(self.cfg)
         data = cache_dir / f"amorphous_{key}.data"
         meta = cache_dir / f"amorphous_{key}.json"
@@ -198,8 +196,6 @@ class Simulation:
         return {"key": key, "path": str(data), "reused": True, **record}
 
     def _compute_start(self, key: str, cache_dir: Path, data: Path, meta: Path) -> dict[str, Any]:
-        from vdwgym.md.task import lammps_seed
-
         initial = self.run_dir / "initial.data"
         self._write_initial(initial)
         aseed = self.cfg.amorphous_seed

@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vdwgym.backends import BACKENDS, Backend, completed_future, make_backend
+from vdwgym.backends.base import Backend, completed_future
+from vdwgym.backends.registry import backend_names, make_backend
 from vdwgym.errors import (
     BudgetExhausted,
     Conflict,
@@ -57,7 +58,7 @@ from vdwgym.space import PAPER_SPACE, ParameterSpace, Recipe
 from vdwgym.store import EvaluationRecord, Store
 
 __all__ = ["ServiceCampaignConfig", "ServedCampaign", "CampaignRegistry", "NotFound", "Conflict",
-           "STORE_NAME", "BACKENDS"]
+           "STORE_NAME"]
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class ServiceCampaignConfig:
         checks = [
             ("name", isinstance(self.name, str) and NAME_RE.match(self.name) is not None,
              f"a name matching {NAME_PATTERN}"),
-            ("backend", self.backend in BACKENDS, f"one of {BACKENDS}"),
+            ("backend", self.backend in backend_names(), f"one of {backend_names()}"),
             ("target_deg", number(self.target_deg) and 0.0 <= self.target_deg <= 30.0, "[0, 30] deg"),
             ("budget", integer(self.budget) and 1 <= self.budget <= MAX_BUDGET,
              f"an integer in [1, {MAX_BUDGET}]"),
@@ -323,8 +324,7 @@ class ServedCampaign:
         return self.evaluation(idx)
 
     def _cancel_one(self, e: Evaluation) -> bool:
-        cancel = getattr(self.backend, "cancel", None)
-        return bool(cancel is not None and e.future is not None and cancel(e.key))
+        return e.future is not None and self.backend.cancel(e.key)
 
     def _validate(self, i: int, recipe: Mapping[str, Any]) -> Recipe:
         try:
@@ -392,9 +392,10 @@ class CampaignRegistry:
     def __init__(self, root: str | Path, backends: Sequence[str] = ("surrogate",),
                  backend_options: Mapping[str, Mapping[str, Any]] | None = None,
                  space: ParameterSpace = PAPER_SPACE) -> None:
-        unknown = [b for b in backends if b not in BACKENDS]
+        known = backend_names()
+        unknown = [b for b in backends if b not in known]
         if unknown or not backends:
-            raise ValidationError("backends", f"a non-empty subset of {BACKENDS}", list(backends))
+            raise ValidationError("backends", f"a non-empty subset of {known}", list(backends))
         self.root = Path(root)
         if self.root.exists() and not self.root.is_dir():
             raise ValidationError("root", "a folder (this path exists and is not one)", str(root))

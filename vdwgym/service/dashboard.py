@@ -32,7 +32,7 @@ from vdwgym.pictures import PICTURE_NAMES
 from vdwgym.service import schemas
 from vdwgym.service.campaigns import CampaignRegistry, ServedCampaign
 from vdwgym.service.limits import MAX_BUDGET, NAME_PATTERN
-from vdwgym.worker import PROGRESS_FILE, tail_progress
+from vdwgym.worker.protocol import PROGRESS_FILE, tail_progress
 
 __all__ = ["add_dashboard"]
 

@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from vdwgym.backends import Backend, check_seed, completed_future
+from vdwgym.backends.base import Backend, completed_future
 from vdwgym.errors import ValidationError
 from vdwgym.outcome import Outcome, Status, fold_twist
+from vdwgym.seeding import check_seed
 from vdwgym.space import ParameterSpace, Recipe
 
 __all__ = ["EmulatorBackend"]

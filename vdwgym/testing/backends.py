@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from vdwgym.backends import Backend, completed_future
+from vdwgym.backends.base import Backend, completed_future
 from vdwgym.outcome import Outcome, Status, fold_twist
 from vdwgym.seeding import check_seed
 from vdwgym.space import PAPER_SPACE, ParameterSpace, Recipe

@@ -2,7 +2,8 @@
 
 It gives the file-based worker path (engines, retries, re-attach, progress streaming) a task
 that runs in a fraction of a second, with the same answers as
-:class:`vdwgym.backends.SurrogateBackend` for the same (recipe, seed, model options).
+:class:`vdwgym.backends.SurrogateBackend` for the same (recipe, seed, model options): both
+build it with :func:`vdwgym.surrogate.outcomes.outcome_from_result`.
 
 Options (params.json ``options``):
 
@@ -38,8 +39,9 @@ from typing import Any
 import numpy as np
 
 from vdwgym.errors import ValidationError
-from vdwgym.outcome import Outcome, Status
+from vdwgym.outcome import Outcome
 from vdwgym.space import Recipe
+from vdwgym.worker.protocol import launcher_rank, write_result
 
 __all__ = ["InjectedFault", "check_options", "run"]
 
@@ -107,7 +109,7 @@ def run(recipe: Recipe, seed: int, options: dict, run_dir: Path,
     """Evaluate ``recipe`` with ``seed`` on the surrogate (see module docstring).  Under an
     MPI launcher every rank sleeps and injects faults, only rank 0 answers (others: None)."""
     from vdwgym.surrogate import CommensurateSurrogate, SurrogateConfig
-    from vdwgym.worker import launcher_rank, write_result
+    from vdwgym.surrogate.outcomes import outcome_from_result
 
     t0 = time.perf_counter()
     options = check_options(options)
@@ -127,16 +129,8 @@ def run(recipe: Recipe, seed: int, options: dict, run_dir: Path,
     config = SurrogateConfig(**options.get("model", {}))
     res = CommensurateSurrogate(config).evaluate(
         np.array([[recipe[n] for n in DRIVERS]]), np.array([seed], dtype=np.uint64))
-    row = res.row(0)
-    crystalline = bool(res.crystalline[0])
-    outcome = Outcome(
-        status=Status.OK, recipe=recipe, seed=int(seed),
-        twist_deg=float(res.twist_deg[0]) if crystalline else None,
-        order=float(res.order[0]), crystalline=crystalline,
-        wall_time_s=time.perf_counter() - t0,
-        details={"backend": "surrogate", "model": asdict(config), **row},
-        run_dir=str(run_dir),
-    )
+    outcome = outcome_from_result(res, 0, recipe, time.perf_counter() - t0,
+                                  {"model": asdict(config)}, run_dir=str(run_dir))
     code = options.get("exit_code_after_result")
     if code is not None:
         write_result(run_dir, outcome)

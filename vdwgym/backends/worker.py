@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vdwgym.backends import Backend, check_seed
+from vdwgym.backends.base import Backend
 from vdwgym.engines import Engine, Resources, Task, TaskResult, make_engine
 from vdwgym.engines.runfiles import (
     read_json,
@@ -48,18 +48,18 @@ from vdwgym.engines.runfiles import (
 )
 from vdwgym.errors import EngineError, ValidationError
 from vdwgym.outcome import Outcome, Status
+from vdwgym.seeding import check_seed
 from vdwgym.space import PAPER_SPACE, ParameterSpace, Recipe
-from vdwgym.worker import (
+from vdwgym.worker.protocol import (
     PARAMS_FILE,
     PROGRESS_FILE,
-    TASKS,
-    TASKS_ENV,
     check_task_options,
     make_params,
     read_error,
     read_result,
     tail_progress,
 )
+from vdwgym.worker.tasks import TASKS_ENV, current_path, installed
 
 __all__ = ["EvaluationFuture", "WorkerBackend"]
 
@@ -146,8 +146,8 @@ class WorkerBackend(Backend):
     root:
         Folder of the run directories (created).
     kind:
-        Worker task kind: ``"surrogate"``, ``"lammps"`` or one registered with
-        :func:`vdwgym.worker.register_task`.
+        Worker task kind: ``"surrogate"``, ``"lammps"``, one registered with
+        :func:`vdwgym.worker.tasks.register_task` or a ``vdwgym.tasks`` entry point.
     options:
         The task's options (validated now by the task module's ``check_options``).
     engine:
@@ -164,6 +164,7 @@ class WorkerBackend(Backend):
     """
 
     name = "worker"
+    keeps_run_directories = True
 
     def __init__(self, space: ParameterSpace = PAPER_SPACE, *, root: str | Path,
                  kind: str = "surrogate", options: Mapping[str, Any] | None = None,
@@ -172,12 +173,13 @@ class WorkerBackend(Backend):
                  time_limit_s: float | None = None, env: Mapping[str, str] | None = None,
                  max_retries: int = 2, python: str | None = None) -> None:
         super().__init__(space)
-        if not isinstance(kind, str) or kind not in TASKS:
-            raise ValidationError("kind", f"one of {sorted(TASKS)}", kind)
+        tasks = {name: plugin.target for name, plugin in installed().items()}
+        if not isinstance(kind, str) or kind not in tasks:
+            raise ValidationError("kind", f"one of {sorted(tasks)}", kind)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValidationError("max_retries", "an integer >= 0", max_retries)
         self.kind = kind
-        self.task_path = TASKS[kind]
+        self.task_path = tasks[kind]
         self.options = check_task_options(self.task_path, options)
         self.resources = Resources(ranks=ranks, cores_per_rank=cores_per_rank,
                                    gpus_per_rank=gpus_per_rank, time_limit_s=time_limit_s,
@@ -341,6 +343,7 @@ class WorkerBackend(Backend):
         task, recipe, seed, space or options differ): a clear error, never a silent re-use."""
         want = make_params(self.kind, ev.key, 1, ev.recipe, ev.seed, self.space, self.options,
                            self.task_path).to_dict()
+        stored = {**stored, "task": current_path(stored.get("task"))}
         for name in ("kind", "task", "key", "recipe", "seed", "space", "options"):
             if stored.get(name) != want[name]:
                 raise ValidationError(

@@ -11,13 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vdwgym import worker
-from vdwgym.backends import SurrogateBackend
+from vdwgym.backends.surrogate import SurrogateBackend
 from vdwgym.engines.runfiles import write_json_atomic
 from vdwgym.errors import ValidationError
 from vdwgym.outcome import Status
 from vdwgym.space import PAPER_SPACE, Recipe
-from vdwgym.worker import (
+from vdwgym.worker.protocol import (
     ERROR_FILE,
     PARAMS_FILE,
     PROGRESS_FILE,
@@ -29,6 +28,7 @@ from vdwgym.worker import (
     tail_progress,
     write_result,
 )
+from vdwgym.worker.runner import run
 
 RECIPE = Recipe(temperature_K=2100.0, lattice_strain=0.0104, shear_strain=0.0562)
 
@@ -82,7 +82,7 @@ def test_bad_params_never_run(tmp_path, caplog, mutate, field, value):
     if data.get("task") is None:
         data.pop("task", None)
     (tmp_path / PARAMS_FILE).write_text(json.dumps(data))
-    assert worker.run(tmp_path) == 2  # in process; the exit path is run for real below
+    assert run(tmp_path) == 2  # in process; the exit path is run for real below
     assert field in caplog.text and value in caplog.text
     assert sorted(p.name for p in tmp_path.iterdir()) == [PARAMS_FILE]
 

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from vdwgym.backends import SurrogateBackend
+from vdwgym.backends.surrogate import SurrogateBackend
+from vdwgym.backends.worker import WorkerBackend
 from vdwgym.engines.process import pid_alive
 from vdwgym.engines.runfiles import read_task_record
 from vdwgym.errors import ValidationError
 from vdwgym.outcome import Status
 from vdwgym.space import PAPER_SPACE, Recipe
-from vdwgym.worker import PROGRESS_FILE, RESULT_FILE, TASKS, read_result, register_task
-from vdwgym.worker_backend import WorkerBackend
+from vdwgym.worker.protocol import PROGRESS_FILE, RESULT_FILE, read_result
+from vdwgym.worker.tasks import TASKS, register_task
 
 RECIPE = Recipe(temperature_K=2300.0, lattice_strain=0.0138, shear_strain=0.0565)
 FAST_ENGINE = {"slots": 2, "grace_s": 1.0, "poll_s": 0.02}
@@ -51,15 +52,34 @@ def test_outcome_matches_the_in_process_surrogate(tmp_path):
 
 
 def test_a_registered_kind_runs_from_its_import_path_in_params(tmp_path):
-    register_task("custom", "vdwgym.surrogate_task:run")  # in this process only
+    register_task("custom", "vdwgym.surrogate.task:run")  # in this process only
     try:
         with backend(tmp_path, kind="custom") as b:
             outcome = b.submit(RECIPE, 3, key="c1").result(60)
     finally:
         del TASKS["custom"]
     params = json.loads((tmp_path / "c1" / "attempt-1" / "params.json").read_text())
-    assert params["kind"] == "custom" and params["task"] == "vdwgym.surrogate_task:run"
+    assert params["kind"] == "custom" and params["task"] == "vdwgym.surrogate.task:run"
     assert outcome.status is Status.OK
+
+
+def test_a_run_directory_naming_the_former_surrogate_task_path_still_resumes(tmp_path):
+    """Run directories written before the surrogate task moved (its params.json names
+    ``vdwgym.surrogate_task:run``) are re-used on resume, not refused or run again."""
+    with backend(tmp_path) as b:
+        first = b.submit(RECIPE, 11, key="e000004").result(60)
+    params_file = tmp_path / "e000004" / "attempt-1" / "params.json"
+    params = json.loads(params_file.read_text())
+    params_file.write_text(json.dumps({**params, "task": "vdwgym.surrogate_task:run"}))
+    with backend(tmp_path) as b:
+        again = b.submit(RECIPE, 11, key="e000004").result(60)
+        assert b.config()["task"] == "vdwgym.surrogate.task:run"
+    assert again.details["worker"]["resumed"] is True
+    assert again.twist_deg == first.twist_deg
+    assert attempts(tmp_path, "e000004") == ["attempt-1"]
+    params_file.write_text(json.dumps({**params, "task": "vdwgym.other:run"}))
+    with backend(tmp_path) as b, pytest.raises(ValidationError, match="params.json:task"):
+        b.submit(RECIPE, 11, key="e000004")  # any other path is refused
 
 
 def test_worker_killed_by_sigkill_is_retried_in_a_fresh_attempt(tmp_path):
@@ -172,7 +192,7 @@ def test_poll_progress_streams_every_line_once(tmp_path):
 CONTROLLER = """
 import sys, time
 from vdwgym.space import Recipe
-from vdwgym.worker_backend import WorkerBackend
+from vdwgym.backends.worker import WorkerBackend
 from vdwgym.engines.runfiles import read_task_record
 root = sys.argv[1]
 recipe = Recipe(temperature_K=2300.0, lattice_strain=0.0138, shear_strain=0.0565)

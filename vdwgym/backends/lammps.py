@@ -1,4 +1,4 @@
-"""``LammpsBackend``: the real lab, a :class:`~vdwgym.worker_backend.WorkerBackend` of kind
+"""``LammpsBackend``: the real lab, a :class:`~vdwgym.backends.worker.WorkerBackend` of kind
 ``"lammps"`` (one ``python -m vdwgym.worker RUN_DIR`` per evaluation, run by
 :func:`vdwgym.md.task.run`, on ``ranks`` MPI ranks through the engine)."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from vdwgym.backends.worker import WorkerBackend
 from vdwgym.space import PAPER_SPACE, ParameterSpace
-from vdwgym.worker_backend import WorkerBackend
 
 __all__ = ["LammpsBackend"]
 
