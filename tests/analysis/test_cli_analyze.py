@@ -24,7 +24,7 @@ def test_json_per_file_and_error_status(tmp_path):
     bad = tmp_path / "bad.dump"
     bad.write_text("ITEM: TIMESTEP\nxx\n")
     out = _run(good, am, bad, "--json", "--method", "psi6")
-    assert out.returncode == 1
+    assert out.returncode == 2
     recs = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["file"] for r in recs] == [str(good), str(am)]
     assert recs[0]["twist_deg"] == pytest.approx(theta, abs=0.5)
@@ -33,6 +33,81 @@ def test_json_per_file_and_error_status(tmp_path):
     for r in recs:
         assert {"layers", "order", "frame"} <= set(r)
     assert "bad.dump:2" in out.stderr
+
+
+def _dump(path, box=("0 20", "0 20", "0 20"), atoms=("1 1 1 1 1", "2 2 2 2 4")):
+    path.write_text("\n".join(["ITEM: TIMESTEP", "0", "ITEM: NUMBER OF ATOMS", str(len(atoms)),
+                               "ITEM: BOX BOUNDS pp pp ff", *box, "ITEM: ATOMS id type x y z",
+                               *atoms]) + "\n")
+    return path
+
+
+def _bad_inputs(folder):
+    """The bad inputs of issue 13 (item 10): name -> (file, the error's field: bound, value)."""
+    import gzip
+
+    long_line = folder / "long.dump"
+    _dump(long_line, atoms=("1 1 1 1 " + "1" * 20_000_000, "2 2 2 2 4"))
+    blob = gzip.compress(_dump(folder / "plain.dump").read_bytes() * 50)
+    corrupt = folder / "corrupt.dump.gz"
+    corrupt.write_bytes(blob[:40] + bytes(100) + blob[140:])
+    return {
+        "nan coordinate": (_dump(folder / "nan.dump", atoms=("1 1 nan 1 1", "2 2 2 2 4")),
+                           r"positions: expected finite numbers, got \[nan\]"),
+        "inf coordinate": (_dump(folder / "inf.dump", atoms=("1 1 inf 1 1", "2 2 2 2 4")),
+                           r"positions: expected finite numbers, got \[inf\]"),
+        "nan box": (_dump(folder / "nanbox.dump", box=("0 nan", "0 20", "0 20")),
+                    r"cell: expected finite numbers, got \[nan\]"),
+        "inf box": (_dump(folder / "infbox.dump", box=("0 inf", "0 20", "0 20")),
+                    r"cell: expected finite numbers, got \[inf\]"),
+        "1e300 value": (_dump(folder / "e300.dump", atoms=("1 1 1e300 1 1", "2 2 2 2 4")),
+                        r"positions: expected values within \+-100000 A, got 1e\+300"),
+        "1e12 A box": (_dump(folder / "bigbox.dump", box=("0 1e12", "0 1e12", "0 20")),
+                       r"cell: expected values within \+-100000 A, got 1e\+12"),
+        "id 10**30": (_dump(folder / "bigid.dump", atoms=(f"{10**30} 1 1 1 1", "2 2 2 2 4")),
+                      r":10: id: expected an integer in \[-2\*\*63, 2\*\*63\), got '1000000000000000000000000000000'"),
+        "20 MB line": (long_line, r":10: line: expected at most 1048576 characters, got more \('1 1 1 1 1111"),
+        "corrupt gzip": (corrupt, r"corrupt.dump.gz:\d+: file: expected readable gzip text, got "
+                                  r"corrupt data \(zlib: "),
+    }
+
+
+BAD = ["nan coordinate", "inf coordinate", "nan box", "inf box", "1e300 value", "1e12 A box",
+       "id 10**30", "20 MB line", "corrupt gzip"]
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_bad_input_exits_2_naming_field_bound_and_value(tmp_path, capsys, name):
+    """Each bad input of issue 13 gets exit status 2 and one error line naming the file,
+    the field, the bound and the value (in process: ``vdwgym.cli.analyze.main``)."""
+    import re
+
+    from vdwgym.cli.analyze import main
+
+    path, message = _bad_inputs(tmp_path)[name]
+    assert main([str(path), "--json"]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    (line,) = out.err.splitlines()
+    assert line.startswith(f"vdwgym analyze: {path}")
+    assert re.search(message, line), line
+
+
+def test_bad_inputs_through_the_cli_exit_2_and_good_files_still_analysed(tmp_path):
+    """The real command on all of them at once, with a good file between: exit 2, one
+    error per bad file, no traceback, the good file's result printed."""
+    s, theta = twisted_bilayer(4, 9)
+    good = write_lammps_data(s, tmp_path / "good.data")
+    bad = {name: path for name, (path, _) in _bad_inputs(tmp_path).items()}
+    out = subprocess.run([sys.executable, "-m", "vdwgym.cli", "analyze", "--json", good,
+                          *bad.values()], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert sorted(out.stderr.splitlines()) == sorted(
+        line for line in out.stderr.splitlines() if line.startswith("vdwgym analyze: "))
+    assert len(out.stderr.splitlines()) == len(bad)
+    (rec,) = [json.loads(line) for line in out.stdout.splitlines()]
+    assert rec["file"] == str(good) and rec["twist_deg"] == pytest.approx(theta, abs=0.5)
 
 
 def test_types_option_and_text_output(tmp_path):
