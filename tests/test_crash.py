@@ -41,7 +41,8 @@ WORKER = dict(BASE, budget=4, batch=2, n_init=1, backend="worker",
                                "engine_options": {"slots": 2, "poll_s": 0.02}})
 CASES = {
     "surrogate-sync": dict(SURROGATE, mode="sync"),
-    "surrogate-async": dict(SURROGATE, mode="async", clock="virtual"),
+    # more slots than initial-design points: the first fill mixes both (issue 13, item 4)
+    "surrogate-async": dict(SURROGATE, mode="async", clock="virtual", batch=5),
     "worker-sync": dict(WORKER, mode="sync"),
     "worker-async": dict(WORKER, mode="async"),
 }
@@ -225,6 +226,9 @@ def test_sigkill_at_every_write_point_resumes_identically(tmp_path, references, 
     assert {"store:before-commit", "store:after-commit"} <= set(names)
     if CASES[case]["backend"] == "worker":
         assert {"file:before-params.json", "file:before-task.json"} <= set(names)
+    if case == "surrogate-async":  # its first fill: initial-design points and proposals
+        assert [(r["source"], r["cycle"]) for r in ref["evaluations"][:5]] == \
+            [("init", 0)] * 3 + [("agent", 0)] * 2
     _sweep(tmp_path, case, list(range(1, len(names) + 1)), "KILL", ref)
 
 
