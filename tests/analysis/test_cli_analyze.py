@@ -7,6 +7,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vdwgym.cli.analyze import add_parser, parse_types
 from vdwgym.structures import amorphize_layer, twisted_bilayer, write_lammps_data
@@ -93,6 +95,29 @@ def test_bad_input_exits_2_naming_field_bound_and_value(tmp_path, capsys, name):
     assert re.search(message, line), line
 
 
+@pytest.mark.parametrize(("a", "message"), [
+    ("nan", r"a: expected > 0 \(Angstrom\), got nan"),
+    ("1e300", r"a: expected a lattice constant with a reflection of this 36.4429x36.4429 A box "
+              r"within 0.25 of \|G0\| = 4 pi / \(sqrt\(3\) a\), got 1e\+300"),
+    ("50", r"a: expected a lattice constant with a reflection .*, got 50.0 "),
+    ("0.01", r"a: expected a lattice constant whose reflections in this 36.4429x36.4429 A box "
+             r"number at most 1e\+06 .*, got 0.01 \(5.54e\+07 reciprocal points\)"),
+    ("1e-300", r"a: expected a lattice constant whose reflections .* number at most 1e\+06"),
+])
+def test_a_lattice_constant_the_box_cannot_resolve_exits_2(tmp_path, capsys, a, message):
+    """Too large for the box (no reflection to find: it was an IndexError) or so small that
+    the reciprocal grid to search explodes (it ran out of memory): exit 2, naming ``a``."""
+    import re
+
+    from vdwgym.cli.analyze import main
+
+    s, _ = twisted_bilayer(4, 9)
+    path = write_lammps_data(s, tmp_path / "good.data")
+    assert main([str(path), "--lattice-constant", a]) == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+
+
 def test_bad_inputs_through_the_cli_exit_2_and_good_files_still_analysed(tmp_path):
     """The real command on all of them at once, with a good file between: exit 2, one
     error per bad file, no traceback, the good file's result printed."""
@@ -127,3 +152,27 @@ def test_add_parser_registers_the_subcommand():
     assert parse_types("1=Mo, 2=S") == {1: "Mo", 2: "S"}
     with pytest.raises(argparse.ArgumentTypeError):
         parse_types("Mo")
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(atoms=st.lists(st.tuples(st.sampled_from([1, 2, 3]),
+                                st.floats(-5, 25), st.floats(-5, 25), st.floats(-5, 25)),
+                      max_size=12),
+       lz=st.sampled_from([0.5, 20.0, 1e5]), method=st.sampled_from(["sf", "psi6", "chain", "histogram"]))
+def test_analyze_on_any_small_frame_answers_or_refuses(tmp_path, capsys, atoms, lz, method):
+    """``vdwgym analyze`` on any readable frame (few atoms, atoms outside the box, thin or
+    tall boxes, every method): a result (exit 0) or a clear error (exit 2), never a
+    traceback."""
+    from vdwgym.cli.analyze import main
+
+    rows = [f"{i + 1} {t} {x!r} {y!r} {z!r}" for i, (t, x, y, z) in enumerate(atoms)]
+    path = _dump(tmp_path / "f.dump", box=("0 20", "0 20", f"0 {lz!r}"), atoms=rows)
+    code = main([str(path), "--json", "--method", method])
+    out = capsys.readouterr()
+    assert code in (0, 2)
+    if code == 0:
+        (rec,) = [json.loads(line) for line in out.out.splitlines()]
+        assert rec["twist_deg"] is None or 0 <= rec["twist_deg"] <= 30
+    else:
+        assert out.err.startswith(f"vdwgym analyze: {path}")
