@@ -150,8 +150,9 @@ def test_add_parser_registers_the_subcommand():
     args = parser.parse_args(["analyze", "a.dump", "--frame", "-1", "--method", "chain"])
     assert args.files == ["a.dump"] and args.frame == -1 and args.method == "chain"
     assert parse_types("1=Mo, 2=S") == {1: "Mo", 2: "S"}
-    with pytest.raises(argparse.ArgumentTypeError):
-        parse_types("Mo")
+    for bad in ("Mo", "1=Mo,2=", "0=Mo", f"{10**30}=Mo", "1=M o", "1=12"):
+        with pytest.raises(argparse.ArgumentTypeError, match=r"TYPE an integer in \[1, 2\*\*31\)"):
+            parse_types(bad)
 
 
 @settings(max_examples=40, deadline=None,

@@ -27,10 +27,14 @@ def parse_types(text: str) -> dict[int, str]:
             continue
         try:
             k, v = item.split("=")
-            out[int(k)] = v.strip()
+            t, element = int(k), v.strip()
         except ValueError:
+            t, element = 0, ""
+        if not (1 <= t < 2**31 and element.isalpha() and len(element) <= 3):
             raise argparse.ArgumentTypeError(
-                f"--types: expected TYPE=ELEMENT[,TYPE=ELEMENT...], got {text!r}") from None
+                "--types: expected TYPE=ELEMENT[,TYPE=ELEMENT...] (TYPE an integer in "
+                f"[1, 2**31), ELEMENT a chemical symbol), got {text!r}")
+        out[t] = element
     return out
 
 
