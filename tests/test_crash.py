@@ -2,24 +2,27 @@
 to a record identical to the uninterrupted run's.
 
 Each case runs the campaign in a forked child (vdwgym imported once, in this process): first
-uninterrupted with a trace of its write points (:mod:`vdwgym.crashpoints`), then once per
-point ``k`` killed there (SIGKILL, or SIGTERM), then resumed in another child; the resumed
-store must equal the reference field by field (:func:`record`).  For the worker backend each
-evaluation must also have been computed by exactly one worker process (no attempt run twice).
+uninterrupted with a trace of its write points (:mod:`vdwgym.crashpoints`; one reference per
+case, shared by the tests of this module), then once per point ``k`` killed there (SIGKILL,
+or SIGTERM), then resumed in another child; the resumed store must equal the reference field
+by field (:func:`record`).  For the worker backend each evaluation must also have been
+computed by exactly one worker process (no attempt run twice).
 
-CI runs every point for the surrogate backend (sync, and async on the virtual clock) with
-SIGKILL, every third with SIGTERM, and the worker backend (real worker processes, both
-modes) at every sixth point plus the first point of each kind (~2 s a point: each
-evaluation starts a process); ``-m slow`` sweeps every point of every case with both
-signals.  The folders live in /dev/shm where there is one: these are process kills, not
-power failures.
+CI kills at every point of every case (surrogate and worker backends, sync and async) with
+SIGKILL, and at every point of the surrogate cases with SIGTERM; ``-m slow`` adds SIGTERM at
+every point of the worker cases (the controller has no SIGTERM handler, so it dies there as
+under SIGKILL).  The worker cases start real worker processes (a small surrogate model,
+20 ms polling); the points of a sweep run in two forked lanes at once.  The folders live in
+/dev/shm where there is one: these are process kills, not power failures.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -31,30 +34,52 @@ from vdwgym.store import Store
 
 BASE = dict(agent="random", seed=5, stop_at_target=False, target_deg=8.5)
 SURROGATE = dict(BASE, budget=7, batch=2, n_init=3, backend="surrogate")
+# A small surrogate model (nx=6 instead of 12) keeps each worker process short.
+SMALL_MODEL = {"nx": 6, "ny": 6, "n_sites_min": 30, "n_sites_max": 45}
 WORKER = dict(BASE, budget=4, batch=2, n_init=1, backend="worker",
-              backend_options={"engine_options": {"slots": 2, "poll_s": 0.02}})
+              backend_options={"options": {"model": SMALL_MODEL},
+                               "engine_options": {"slots": 2, "poll_s": 0.02}})
 CASES = {
     "surrogate-sync": dict(SURROGATE, mode="sync"),
-    "surrogate-async": dict(SURROGATE, mode="async", clock="virtual"),
+    # more slots than initial-design points: the first fill mixes both (issue 13, item 4)
+    "surrogate-async": dict(SURROGATE, mode="async", clock="virtual", batch=5),
     "worker-sync": dict(WORKER, mode="sync"),
     "worker-async": dict(WORKER, mode="async"),
 }
 SCIENCE = ("status", "twist_deg", "order", "crystalline", "error")
+LANES = 2  # kill points swept at once (each in its own folder)
+
+
+def _memory_folder(tmp_path_factory, name: str):
+    """A folder in memory where there is one (/dev/shm): these are process kills, not power
+    failures, so fsync buys nothing here and costs most of the time; else pytest's."""
+    if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK):
+        return Path(tempfile.mkdtemp(prefix=f"vdwgym-{name}-", dir="/dev/shm"))
+    return tmp_path_factory.mktemp(name)
 
 
 @pytest.fixture
 def tmp_path(tmp_path_factory):
-    """A folder in memory where there is one (/dev/shm): these are process kills, not power
-    failures, so fsync buys nothing here and costs most of the time; else pytest's."""
-    import shutil
-    import tempfile
+    folder = _memory_folder(tmp_path_factory, "crash")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
-    if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK):
-        folder = Path(tempfile.mkdtemp(prefix="vdwgym-crash-", dir="/dev/shm"))
-        yield folder
-        shutil.rmtree(folder, ignore_errors=True)
-    else:
-        yield tmp_path_factory.mktemp("crash")
+
+@pytest.fixture(scope="module")
+def references(tmp_path_factory):
+    """``references(case) -> (write point names, record)`` of the uninterrupted run, made
+    once per case for the whole module."""
+    folder = _memory_folder(tmp_path_factory, "crash-ref")
+    made: dict[str, tuple[list[str], dict]] = {}
+
+    def get(case: str) -> tuple[list[str], dict]:
+        if case not in made:
+            (folder / case).mkdir()
+            made[case] = _reference(folder / case, case)
+        return made[case]
+
+    yield get
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -62,9 +87,11 @@ def _warm_imports():
     """Import what a campaign imports lazily once, here, so forked children start warm (an
     in-memory surrogate campaign: no files, no threads left behind)."""
     from vdwgym.provenance import provenance
+    from vdwgym.worker import TASKS, check_task_options
 
     Campaign(CampaignConfig(**dict(SURROGATE, budget=2, n_init=1, mode="sync"))).run()
     provenance()
+    check_task_options(TASKS["surrogate"], {"model": SMALL_MODEL})  # pydantic models built
 
 
 def _child(out: Path, config: dict | None, crash_at: str | None, trace: Path | None) -> int:
@@ -165,46 +192,72 @@ def _crash_and_resume(tmp_path: Path, case: str, k: int, sig: str, ref: dict) ->
             f"{case}: killed at point {k}, an evaluation was computed twice: {computing_runs(out)}"
 
 
-def _points(names: list[str], case: str, full: bool) -> list[int]:
-    """The write points to kill at: all of them, except for the worker backend in CI where
-    each evaluation costs a process start: every sixth point plus the first of each kind."""
-    ks = list(range(1, len(names) + 1))
-    if full or CASES[case]["backend"] == "surrogate":
-        return ks
-    firsts = {names.index(n) + 1 for n in set(names)}
-    return sorted(set(ks[::6]) | firsts)
+def _sweep(tmp_path: Path, case: str, ks: list[int], sig: str, ref: dict) -> None:
+    """Kill at each point of ``ks`` and resume (:func:`_crash_and_resume`), in ``LANES``
+    forked processes sweeping every ``LANES``-th point each; fails with every lane's first
+    failure."""
+    lanes = {}
+    for lane in range(min(LANES, len(ks))):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - a lane
+            code = 0
+            try:
+                for k in ks[lane::LANES]:
+                    _crash_and_resume(tmp_path, case, k, sig, ref)
+            except BaseException:
+                (tmp_path / f"lane{lane}-error.txt").write_text(traceback.format_exc())
+                code = 1
+            os._exit(code)
+        lanes[pid] = lane
+    failures = []
+    for pid, lane in lanes.items():
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            error = tmp_path / f"lane{lane}-error.txt"
+            failures.append(error.read_text() if error.exists()
+                            else f"lane {lane} ended with {os.waitstatus_to_exitcode(status)}")
+    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_sigkill_at_every_write_point_resumes_identically(tmp_path, case):
-    names, ref = _reference(tmp_path, case)
+def test_sigkill_at_every_write_point_resumes_identically(tmp_path, references, case):
+    names, ref = references(case)
     assert len(ref["evaluations"]) == CASES[case]["budget"]
     assert {"store:before-commit", "store:after-commit"} <= set(names)
     if CASES[case]["backend"] == "worker":
         assert {"file:before-params.json", "file:before-task.json"} <= set(names)
-    for k in _points(names, case, full=False):
-        _crash_and_resume(tmp_path, case, k, "KILL", ref)
+    if case == "surrogate-async":  # its first fill: initial-design points and proposals
+        assert [(r["source"], r["cycle"]) for r in ref["evaluations"][:5]] == \
+            [("init", 0)] * 3 + [("agent", 0)] * 2
+    _sweep(tmp_path, case, list(range(1, len(names) + 1)), "KILL", ref)
 
 
 @pytest.mark.parametrize("case", ["surrogate-sync", "surrogate-async"])
-def test_sigterm_at_write_points_resumes_identically(tmp_path, case):
-    names, ref = _reference(tmp_path, case)
-    for k in range(1, len(names) + 1, 3):
-        _crash_and_resume(tmp_path, case, k, "TERM", ref)
+def test_sigterm_at_every_write_point_resumes_identically(tmp_path, references, case):
+    names, ref = references(case)
+    _sweep(tmp_path, case, list(range(1, len(names) + 1)), "TERM", ref)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", ["KILL", "TERM"])
-@pytest.mark.parametrize("case", list(CASES))
-def test_every_write_point_every_signal(tmp_path, case, sig):
-    names, ref = _reference(tmp_path, case)
-    for k in range(1, len(names) + 1):
-        _crash_and_resume(tmp_path, case, k, sig, ref)
+@pytest.mark.parametrize("case", ["worker-sync", "worker-async"])
+def test_sigterm_at_every_write_point_of_the_worker_cases(tmp_path, references, case):
+    names, ref = references(case)
+    _sweep(tmp_path, case, list(range(1, len(names) + 1)), "TERM", ref)
 
 
-def test_trace_counts_points_and_crash_at_kills(tmp_path):
+def test_a_failing_lane_fails_the_sweep(tmp_path, references):
+    """The sweep reports a point whose resumed record differs (here: compared against a
+    doctored reference)."""
+    _, ref = references("surrogate-sync")
+    doctored = json.loads(json.dumps(ref))
+    doctored["evaluations"][-1]["seed"] += 1
+    with pytest.raises(AssertionError, match="the resumed record differs"):
+        _sweep(tmp_path, "surrogate-sync", [20, 21], "KILL", doctored)
+
+
+def test_trace_counts_points_and_crash_at_kills(tmp_path, references):
     """The hook itself: a trace lists the points; ``k`` kills at exactly the k-th."""
-    names, _ = _reference(tmp_path, "surrogate-sync")
+    names, _ = references("surrogate-sync")
     out = tmp_path / "k3"
     out.mkdir()
     trace = tmp_path / "k3.txt"

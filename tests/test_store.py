@@ -1,7 +1,14 @@
+import os
+import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from vdwgym import crashpoints
 from vdwgym.errors import StoreError
 from vdwgym.outcome import Outcome, Status
 from vdwgym.space import Recipe
@@ -132,24 +139,116 @@ def test_a_damaged_page_is_refused_not_a_traceback(tmp_path):
         Store(path, create=False)
 
 
-def test_a_copy_without_its_wal_keeps_every_committed_evaluation(tmp_path):
-    """The log is checkpointed into the main file after each tell, so copying
-    campaign.sqlite alone (while the campaign is open, as after a kill) keeps every round."""
-    import shutil
+def _cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vdwgym.cli", *args], cwd=cwd, text=True,
+                          capture_output=True, timeout=300, env={**os.environ, **(env or {})})
 
+
+CAMPAIGN = ("campaign", "--budget", "6", "--batch", "2", "--n-init", "2", "--seed", "1",
+            "--no-stop-at-target")
+
+
+def test_a_killed_campaigns_store_copied_without_its_wal_is_refused(tmp_path):
+    """A real SIGKILL late in a campaign, then ``cp campaign.sqlite`` alone: that copy
+    lacks committed transactions (shown with plain sqlite3), and vdwgym refuses it (the
+    writable and the read-only open, and ``--resume``: exit 2, file untouched) instead of
+    resuming from it; copied with its -wal it resumes, and the closed result is complete
+    on its own."""
+    trace = tmp_path / "trace.txt"
+    assert _cli(*CAMPAIGN, "--out", "ref", cwd=tmp_path,
+                env={crashpoints.CRASH_TRACE_ENV: str(trace)}).returncode == 0
+    names = trace.read_text().split()
+    k = [i + 1 for i, n in enumerate(names) if n == "store:after-commit"][-4]
+    killed = _cli(*CAMPAIGN, "--out", "run", cwd=tmp_path,
+                  env={crashpoints.CRASH_AT_ENV: str(k)})
+    assert killed.returncode == -signal.SIGKILL
+    run = tmp_path / "run"
+    assert (run / "campaign.sqlite-wal").stat().st_size > 0
+    alone, both = tmp_path / "alone", tmp_path / "both"
+    alone.mkdir()
+    both.mkdir()
+    shutil.copy(run / "campaign.sqlite", alone / "campaign.sqlite")
+    for suffix in ("", "-wal"):
+        shutil.copy(run / f"campaign.sqlite{suffix}", both / f"campaign.sqlite{suffix}")
+
+    def n_events(path: Path) -> int:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        finally:
+            db.close()
+
+    plain = tmp_path / "plain" / "campaign.sqlite"
+    plain.parent.mkdir()
+    shutil.copy(run / "campaign.sqlite", plain)
+    assert n_events(plain) < n_events(run / "campaign.sqlite")  # what the copy lacks
+    original = alone / "campaign.sqlite"
+    image = original.read_bytes()
+    refused = "marked open .* campaign.sqlite-wal is not beside it"
+    with pytest.raises(StoreError, match=refused):
+        Store(original, create=False)
+    with pytest.raises(StoreError, match=refused):
+        Store.read_only(original)
+    res = _cli("campaign", "--out", str(alone), "--resume", cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    assert "campaign.sqlite-wal is not beside it" in res.stderr and "Traceback" not in res.stderr
+    assert original.read_bytes() == image
+    assert sorted(p.name for p in alone.iterdir()) == ["campaign.sqlite"]
+
+    assert _cli("campaign", "--out", str(both), "--resume", cwd=tmp_path).returncode == 0
+    with Store(tmp_path / "ref" / "campaign.sqlite", create=False) as ref:
+        expected = [(r.key, r.seed, r.recipe, r.outcome.twist_deg) for r in ref.evaluations()]
+    closed = tmp_path / "closed"
+    closed.mkdir()
+    assert not (both / "campaign.sqlite-wal").exists() or \
+        (both / "campaign.sqlite-wal").stat().st_size == 0
+    shutil.copy(both / "campaign.sqlite", closed / "campaign.sqlite")
+    for folder in (both, closed):
+        with Store(folder / "campaign.sqlite", create=False) as st:
+            assert [(r.key, r.seed, r.recipe, r.outcome.twist_deg)
+                    for r in st.evaluations()] == expected
+
+
+def test_an_open_store_copied_alone_is_refused_and_a_closed_one_is_complete(tmp_path):
+    """The same without a kill: while a campaign holds its store, the main file alone is
+    refused; once closed, it holds everything."""
     from vdwgym.campaign import Campaign, CampaignConfig
     from vdwgym.testing.backends import FunctionBackend
 
     camp = Campaign(CampaignConfig(budget=6, batch=2, n_init=2, stop_at_target=False),
                     tmp_path / "campaign.sqlite", backend=FunctionBackend())
-    camp.run()  # the store stays open: its -wal file exists
-    assert (tmp_path / "campaign.sqlite-wal").exists()
+    camp.run()  # the store stays open
     copy = tmp_path / "copy"
     copy.mkdir()
     shutil.copy(tmp_path / "campaign.sqlite", copy / "campaign.sqlite")
+    with pytest.raises(StoreError, match="marked open"):
+        Store(copy / "campaign.sqlite", create=False)
+    state = camp.store.latest_agent_state()
+    camp.store.close()
+    shutil.copy(tmp_path / "campaign.sqlite", copy / "campaign.sqlite")
     with Store(copy / "campaign.sqlite", create=False) as st:
         assert [r.status for r in st.evaluations()] == ["done"] * 6
-        assert st.latest_agent_state() == camp.store.latest_agent_state()
+        assert st.latest_agent_state() == state
+
+
+def test_the_open_mark_is_in_the_main_file_while_open_and_gone_once_closed(tmp_path):
+    path = tmp_path / "c.sqlite"
+
+    def mark_in_main_file() -> bool:
+        copy = tmp_path / "main-only.sqlite"
+        shutil.copy(path, copy)
+        db = sqlite3.connect(copy)
+        try:
+            return db.execute("SELECT COUNT(*) FROM meta WHERE key = 'writer'").fetchone()[0] == 1
+        finally:
+            db.close()
+            copy.unlink()
+
+    st = Store(path)
+    assert mark_in_main_file()
+    assert not st.has_content()
+    st.close()
+    assert not mark_in_main_file()
 
 
 def test_close_empties_the_wal(tmp_path):

@@ -18,6 +18,13 @@ Every write is one transaction (``with store.tx():``) committed before the calle
 it, with SQLite in WAL mode and ``synchronous=FULL``, so a process killed at any moment
 (SIGKILL included) leaves a consistent file that :class:`~vdwgym.campaign.Campaign` resumes
 from with nothing lost.
+
+A store open for writing is *marked open* in its main file (``meta`` key ``writer``,
+checkpointed into the file before anything else is written) until :meth:`Store.close`
+checkpoints the write-ahead log and removes the mark.  A main file that is marked open
+holds only part of what was committed unless its ``-wal`` file is beside it, so opening
+one whose ``-wal`` is missing (``campaign.sqlite`` copied alone from a running or killed
+campaign) is refused with a :class:`~vdwgym.errors.StoreError`.
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ __all__ = ["Store", "EvaluationRecord"]
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+#: ``meta`` key of the open mark: who holds the store for writing (see module docstring).
+WRITER_KEY = "writer"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,6 +106,44 @@ def _json_field(path: Path, table: str, row: str, name: str, text: Any, kind: ty
     return value
 
 
+def _in_wal_mode(path: Path) -> bool:
+    """Whether the SQLite file at ``path`` is in WAL mode (header bytes 18-19 are 2)."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(20)
+    except OSError:
+        return False
+    return header[:16] == b"SQLite format 3\x00" and header[18:20] == b"\x02\x02"
+
+
+def _refuse_incomplete(path: Path) -> None:
+    """Refuse a main file marked open (its writer never closed it) in WAL mode whose
+    ``-wal`` file is missing: what was committed after its last checkpoint is not in it.
+    The mark is read from the main file alone (an immutable read-only connection), before
+    anything opens the store and creates a new, empty ``-wal`` beside it."""
+    if not _in_wal_mode(path) or Path(f"{path}-wal").exists():
+        return
+    try:
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (WRITER_KEY,)).fetchone()
+        finally:
+            db.close()
+        writer = None if row is None else json.loads(row[0])
+    except (sqlite3.Error, ValueError):
+        return  # not readable as a store: the full check on open names the problem
+    if writer is None:
+        return
+    who = (f"pid {writer.get('pid')} on {writer.get('host')}, opened "
+           f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(writer.get('opened_at', 0)))}"
+           if isinstance(writer, dict) else repr(writer))
+    raise StoreError(
+        f"{path}: table meta, row key={WRITER_KEY!r}: the store is marked open ({who}) and "
+        f"its write-ahead log {path.name}-wal is not beside it, so evaluations committed after "
+        f"its last checkpoint would be missing; copy the store together with {path.name}-wal, "
+        "or copy it once its campaign has closed it")
+
+
 def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -139,10 +186,11 @@ class Store:
     tables and columns of the schema, every JSON field and the bookkeeping (contiguous
     indices, completion orders); the first problem raises :class:`StoreError` naming the
     table, the row and the field.  The write-ahead log is checkpointed into the main file
-    after every tell (:meth:`mark_told`, once per round) and emptied on close, so a copy of
-    ``campaign.sqlite`` without its ``-wal`` holds every round told to the agent (after a
-    kill, the evaluations recorded since the last tell are only in the ``-wal``: copy both
-    files, or a closed store).
+    after every tell (:meth:`mark_told`, once per round) and emptied on close.  While open
+    the store is marked open in its main file (see the module docstring): a main file
+    marked open whose ``-wal`` is missing is refused, since evaluations committed after
+    the last checkpoint would be silently missing; a closed store is complete on its own.
+    One writing connection per store at a time.
     """
 
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
@@ -152,12 +200,17 @@ class Store:
         existed = self.path.is_file() and self.path.stat().st_size > 0
         if not existed and not create:
             raise StoreError(f"{self.path}: no campaign store there")
+        if existed:
+            _refuse_incomplete(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._in_tx = False
+        self._writer = False  # True once the open mark is committed (see _mark_open)
+        self._closed = True
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
                                        check_same_thread=False)
+            self._closed = False
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a vdwgym campaign store ({exc})") from exc
         try:
@@ -172,11 +225,12 @@ class Store:
                             db.execute(statement.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
                     db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                ("schema_version", json.dumps(SCHEMA_VERSION)))
+            self._mark_open()
         except sqlite3.DatabaseError as exc:
-            self._db.close()
+            self.close()
             raise StoreError(f"{self.path}: not a vdwgym campaign store ({exc})") from exc
         except BaseException:
-            self._db.close()
+            self.close()  # removes the open mark if it was written
             raise
 
     @classmethod
@@ -219,8 +273,8 @@ class Store:
         """Whether the store holds anything beyond its schema (meta other than the schema
         version, or any evaluation)."""
         with self._lock:
-            (n,) = self._db.execute("SELECT COUNT(*) FROM meta WHERE key != 'schema_version'"
-                                    ).fetchone()
+            (n,) = self._db.execute("SELECT COUNT(*) FROM meta WHERE key NOT IN (?, ?)",
+                                    ("schema_version", WRITER_KEY)).fetchone()
         return bool(n) or self.n_evaluations() > 0
 
     # ------------------------------------------------------------------ integrity
@@ -285,9 +339,24 @@ class Store:
             raise StoreError(f"{self.path}: table evaluations, row idx={bad}, field done_order: "
                              f"expected each of 0..{len(orders) - 1} once over the done rows")
 
-    def _checkpoint(self, mode: str) -> None:
+    def _mark_open(self) -> None:
+        """Mark the store open in its main file (committed, then checkpointed into the
+        file before anything else is written; see the module docstring)."""
+        import socket
+
+        mark = {"pid": os.getpid(), "host": socket.gethostname(), "opened_at": time.time()}
+        with self.tx() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (WRITER_KEY, json.dumps(mark)))
+        self._writer = True
+        _, logged, copied = self._checkpoint("TRUNCATE")
+        if copied < logged:
+            raise StoreError(f"{self.path}: could not checkpoint the open mark into the file "
+                             "(another connection kept a read transaction open for 30 s)")
+
+    def _checkpoint(self, mode: str) -> tuple[int, int, int]:
+        """``PRAGMA wal_checkpoint(mode)``: ``(busy, frames in the log, frames copied)``."""
         with self._lock:
-            self._db.execute(f"PRAGMA wal_checkpoint({mode})")
+            return tuple(self._db.execute(f"PRAGMA wal_checkpoint({mode})").fetchone())
 
     @classmethod
     def read_only(cls, path: str | Path) -> Store:
@@ -300,13 +369,19 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         self._in_tx = False
+        self._writer = False
+        self._closed = True
+        _refuse_incomplete(path)
         try:
             self._db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True,
                                        isolation_level=None, timeout=30.0, check_same_thread=False)
+            self._closed = False
             version = self.get_meta("schema_version")
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise StoreError(f"{path}: not a vdwgym campaign store ({exc})") from exc
         if version != SCHEMA_VERSION:
+            self.close()
             raise StoreError(f"{path}: schema version {version}, this vdwgym reads {SCHEMA_VERSION}")
         return self
 
@@ -341,14 +416,31 @@ class Store:
                 self._in_tx = False
 
     def close(self) -> None:
-        """Checkpoint the write-ahead log into the file (the -wal file is then empty) and
-        close."""
+        """Remove the open mark, checkpoint the write-ahead log into the file (the -wal
+        file is then empty: the file alone is complete) and close.  A store dropped
+        without it is closed the same way when collected (a connection closed with the
+        mark in place would leave a complete file that is refused as incomplete)."""
         with self._lock:
-            try:
-                self._checkpoint("TRUNCATE")
-            except sqlite3.Error as exc:  # read-only or busy: the -wal file keeps the data
-                log.warning("%s: no checkpoint on close (%s)", self.path, exc)
+            if self._closed:
+                return
+            self._closed = True
+            if self._writer:
+                try:
+                    with self.tx() as db:
+                        db.execute("DELETE FROM meta WHERE key = ?", (WRITER_KEY,))
+                    _, logged, copied = self._checkpoint("TRUNCATE")
+                    if copied < logged:  # the file keeps its open mark: copy it with its -wal
+                        log.warning("%s: no checkpoint on close (busy)", self.path)
+                except sqlite3.Error as exc:  # the -wal file keeps the data
+                    log.warning("%s: no checkpoint on close (%s)", self.path, exc)
             self._db.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_closed", True) is False:
+            try:
+                self.close()
+            except Exception:  # noqa: BLE001 - at interpreter exit: the -wal keeps the data
+                pass
 
     def __enter__(self) -> Store:
         return self

@@ -88,9 +88,13 @@ class _Lines:
         try:
             line = self.fh.readline(MAX_LINE + 1)
         except _READ_ERRORS as exc:
-            raise self.error(f"unreadable ({exc})") from exc
+            kind = "zlib" if isinstance(exc, zlib.error) else type(exc).__name__
+            raise AnalysisError(f"{self.path}:{self.lineno + 1}: file: expected readable "
+                                f"{'gzip' if self.path.suffix == '.gz' else 'UTF-8'} text, got "
+                                f"corrupt data ({kind}: {exc})") from exc
         if len(line) > MAX_LINE:
-            raise AnalysisError(f"{self.path}:{self.lineno + 1}: line longer than {MAX_LINE} characters")
+            raise AnalysisError(f"{self.path}:{self.lineno + 1}: line: expected at most "
+                                f"{MAX_LINE} characters, got more ({line[:20]!r}...)")
         return line
 
     def block(self, n: int, what: str) -> list[str]:
@@ -226,8 +230,9 @@ def _dump_frame(lines: _Lines, index: int) -> Structure:
                 try:
                     np.array(kind(v)).astype(np.int64 if kind is int else kind)
                 except (ValueError, OverflowError):
-                    raise AnalysisError(f"{lines.path}:{first + k}: bad {name} value "
-                                        f"{v[:40]!r}") from None
+                    bound = "an integer in [-2**63, 2**63)" if kind is int else "a number"
+                    raise AnalysisError(f"{lines.path}:{first + k}: {name}: expected {bound}, "
+                                        f"got {v[:40]!r}") from None
             raise
 
     xyz = np.column_stack([numeric(c, float) for c in coord[:3]])

@@ -42,6 +42,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vdwgym.errors import ValidationError
+
 __all__ = [
     "PEAK_SN_NOISE",
     "PEAK_SN_THRESHOLD",
@@ -129,6 +131,11 @@ def _powers(u: np.ndarray, kmax: int) -> np.ndarray:
     return out
 
 
+#: Most reciprocal points :func:`_annulus_sf` searches (sets the smallest usable ``a`` for a
+#: box: about ``L / 700`` in a square box of side ``L``).
+MAX_GRID = 1e6
+
+
 def _annulus_sf(xy: np.ndarray, cell2: np.ndarray, g0: float,
                 window: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``s(G)`` on the box reciprocal points ``G = h b1 + k b2`` of one half plane
@@ -139,7 +146,15 @@ def _annulus_sf(xy: np.ndarray, cell2: np.ndarray, g0: float,
     Returns ``hk`` ``(M, 2)`` int, ``G`` ``(M, 2)`` and ``s`` ``(M,)``."""
     B = 2 * np.pi * np.linalg.inv(cell2).T  # rows b1, b2
     gmax = g0 * (1 + window)
-    area = abs(np.linalg.det(B))
+    area = float(abs(np.linalg.det(B)))
+    lengths = "x".join(f"{v:g}" for v in np.linalg.norm(cell2, axis=1))
+    nb0, nb1 = float(np.linalg.norm(B[0])), float(np.linalg.norm(B[1]))
+    n_grid = (float(gmax) * nb1 / area + 2) * (2 * float(gmax) * nb0 / area + 5)
+    if not n_grid <= MAX_GRID:
+        a = float(f"{4 * math.pi / (math.sqrt(3) * g0):.12g}")
+        raise ValidationError("a", f"a lattice constant whose reflections in this {lengths} A box "
+                              f"number at most {MAX_GRID:g} (|G| up to 4 pi / (sqrt(3) a))", a,
+                              f"{n_grid:.3g} reciprocal points")
     hmax = int(np.ceil(gmax * np.linalg.norm(B[1]) / area)) + 1
     kmax = int(np.ceil(gmax * np.linalg.norm(B[0]) / area)) + 1
     hs = np.arange(0, hmax + 1)
@@ -150,6 +165,11 @@ def _annulus_sf(xy: np.ndarray, cell2: np.ndarray, g0: float,
     r = np.hypot(G[:, 0], G[:, 1])
     half = (hk[:, 0] > 0) | ((hk[:, 0] == 0) & (hk[:, 1] > 0))
     keep = (r >= g0 * (1 - window)) & (r <= gmax) & half
+    if not keep.any():
+        a = float(f"{4 * math.pi / (math.sqrt(3) * g0):.12g}")
+        raise ValidationError("a", f"a lattice constant with a reflection of this {lengths} A box "
+                              f"within {window:g} of |G0| = 4 pi / (sqrt(3) a)", a,
+                              "the box is too small for it")
     n = max(len(xy), 1)
     p1 = xy @ B[0]
     p2 = xy @ B[1]

@@ -2,8 +2,9 @@
 
 Prints one line per file and frame: a JSON object with ``--json`` (keys ``file``,
 ``frame``, ``timestep``, ``twist_deg``, ``crystalline``, ``method``, ``layers``, ``order``,
-...), a short summary otherwise.  Exit status 0 when every file was read and analysed, 1 when
-any file failed (its error is printed on stderr, the other files are still analysed).
+...), a short summary otherwise.  Exit status 0 when every file was read and analysed, 2 when
+any file was refused (bad input: its error, ``FILE:LINE: field: expected BOUND, got VALUE``,
+is printed on stderr; the other files are still analysed).
 """
 
 from __future__ import annotations
@@ -26,10 +27,14 @@ def parse_types(text: str) -> dict[int, str]:
             continue
         try:
             k, v = item.split("=")
-            out[int(k)] = v.strip()
+            t, element = int(k), v.strip()
         except ValueError:
+            t, element = 0, ""
+        if not (1 <= t < 2**31 and element.isalpha() and len(element) <= 3):
             raise argparse.ArgumentTypeError(
-                f"--types: expected TYPE=ELEMENT[,TYPE=ELEMENT...], got {text!r}") from None
+                "--types: expected TYPE=ELEMENT[,TYPE=ELEMENT...] (TYPE an integer in "
+                f"[1, 2**31), ELEMENT a chemical symbol), got {text!r}")
+        out[t] = element
     return out
 
 
@@ -116,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
                 print("pictures: " + ", ".join(map(str, written)), file=sys.stderr, flush=True)
         except VdwgymError as exc:
             print(f"vdwgym analyze: {exc}", file=sys.stderr)
-            status = 1
+            status = 2
     return status
 
 

@@ -177,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
         display.close()
     report = write_campaign_report(campaign, result, args.out)
     print_summary(campaign, result, report)
+    campaign.store.close()  # the store alone is then complete (docs/guarantees.md)
     return 0
 
 
