@@ -91,16 +91,25 @@ def check(name: str) -> str:
     return name
 
 
-def make(name: str, **kwargs: Any):
+def make(name: str, defaults: dict[str, Any] | None = None, **kwargs: Any):
     """Build the agent ``name`` (see the module docstring) with keyword arguments; the
     options other than ``space``, ``target_deg`` and ``seed`` are checked against its
-    constructor first (unknown names and wrong types raise ValidationError)."""
+    constructor first (unknown names and wrong types raise ValidationError).
+
+    ``defaults`` are offered, not imposed: each is passed only when the constructor takes a
+    parameter of that name and ``kwargs`` does not set it (a campaign offers its
+    ``tolerance_deg``, so an agent that aims at the target window aims at the campaign's)."""
+    import inspect
+
     from vdwgym.validation import check_kwargs
 
     cls = _load(name)
     fixed = ("space", "target_deg", "seed")
     options = {k: v for k, v in kwargs.items() if k not in fixed}
     check_kwargs(cls, options, "agent_options", skip=fixed)
+    if defaults:
+        accepted = inspect.signature(cls).parameters
+        kwargs = {**{k: v for k, v in defaults.items() if k in accepted and k not in kwargs}, **kwargs}
     return cls(**kwargs)
 
 

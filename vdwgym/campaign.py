@@ -163,7 +163,9 @@ class Campaign:
         try:
             self.agent = agent_registry.make(config.agent, space=self.space,
                                              target_deg=config.target_deg,
-                                             seed=stream(config.seed, "agent"), **config.agent_options)
+                                             seed=stream(config.seed, "agent"),
+                                             defaults={"tolerance_deg": config.tolerance_deg},
+                                             **config.agent_options)
             check_clock(config.clock, self.backend)
             if not _resuming and self.backend.recorded_keys():
                 raise ValidationError(

@@ -12,7 +12,7 @@ Example (``experiments/fig5_bo_vs_random.toml``)::
     seeds = [0, 1, 2]
     targets = [8.5]
     batch_sizes = [15]
-    tolerance_deg = 0.1
+    tolerance_deg = 2.0
     workers = 2                # processes; results do not depend on it
     [bench.backend_options]    # optional, passed to the backend
 
@@ -72,7 +72,7 @@ class BenchConfig:
     clock: str = "real"
     backend: str = "surrogate"
     backend_options: dict[str, Any] = field(default_factory=dict)
-    tolerance_deg: float = 0.1
+    tolerance_deg: float = 2.0
     workers: int = 2
 
     def __post_init__(self) -> None:
