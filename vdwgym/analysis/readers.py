@@ -88,14 +88,20 @@ class _Lines:
         try:
             line = self.fh.readline(MAX_LINE + 1)
         except _READ_ERRORS as exc:
-            kind = "zlib" if isinstance(exc, zlib.error) else type(exc).__name__
-            raise AnalysisError(f"{self.path}:{self.lineno + 1}: file: expected readable "
-                                f"{'gzip' if self.path.suffix == '.gz' else 'UTF-8'} text, got "
-                                f"corrupt data ({kind}: {exc})") from exc
+            raise self._unreadable(exc, self.lineno + 1) from exc
         if len(line) > MAX_LINE:
-            raise AnalysisError(f"{self.path}:{self.lineno + 1}: line: expected at most "
-                                f"{MAX_LINE} characters, got more ({line[:20]!r}...)")
+            raise self._too_long(line, self.lineno + 1)
         return line
+
+    def _unreadable(self, exc: BaseException, lineno: int) -> AnalysisError:
+        kind = "zlib" if isinstance(exc, zlib.error) else type(exc).__name__
+        return AnalysisError(f"{self.path}:{lineno}: file: expected readable "
+                             f"{'gzip' if self.path.suffix == '.gz' else 'UTF-8'} text, got "
+                             f"corrupt data ({kind}: {exc})")
+
+    def _too_long(self, line: str, lineno: int) -> AnalysisError:
+        return AnalysisError(f"{self.path}:{lineno}: line: expected at most "
+                             f"{MAX_LINE} characters, got more ({line[:20]!r}...)")
 
     def block(self, n: int, what: str) -> list[str]:
         """The next ``n`` lines, as ``n`` calls of :meth:`next` give them (same errors), read
@@ -104,14 +110,14 @@ class _Lines:
         try:
             out = [readline(limit) for _ in range(n)]
         except _READ_ERRORS as exc:
-            raise self.error(f"unreadable ({exc})") from exc
+            raise self._unreadable(exc, self.lineno + 1) from exc
         for k, line in enumerate(out):
             if line == "" or len(line) > MAX_LINE:
                 self.lineno += k
                 if line == "":
                     raise AnalysisError(f"{self.path}:{self.lineno + 1}: unexpected end of file, "
                                         f"expected {what}")
-                raise AnalysisError(f"{self.path}:{self.lineno + 1}: line longer than {MAX_LINE} characters")
+                raise self._too_long(line, self.lineno + 1)
         self.lineno += n
         return out
 
