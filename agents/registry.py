@@ -17,6 +17,7 @@ fresh), which a ``register`` call made at run time in the parent does not.
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any
 
 from vdwgym.errors import ValidationError
@@ -99,8 +100,6 @@ def make(name: str, defaults: dict[str, Any] | None = None, **kwargs: Any):
     ``defaults`` are offered, not imposed: each is passed only when the constructor takes a
     parameter of that name and ``kwargs`` does not set it (a campaign offers its
     ``tolerance_deg``, so an agent that aims at the target window aims at the campaign's)."""
-    import inspect
-
     from vdwgym.validation import check_kwargs
 
     cls = _load(name)
