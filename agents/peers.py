@@ -1,4 +1,4 @@
-"""Peer optimizers as agents (the optional ``peers`` extra): Optuna's TPE and GP samplers.
+"""Peer optimizers as agents (the optional ``peers`` extra): Optuna's TPE and GP samplers, Ax.
 
 ``optuna-tpe``
     ``TPESampler(multivariate=True, constant_liar=True)``: the batch is asked trial by trial
@@ -6,8 +6,13 @@
     treats as bad outcomes, so a batch spreads out.
 ``optuna-gp``
     ``GPSampler`` (Optuna's own GP + log EI; runs at full speed with ``greenlet``).
+``ax``
+    Ax's ``Client`` with its default generation strategy (Sobol initialization, then
+    BoTorch's modular model with log noisy EI); the batch comes from one
+    ``get_next_trials(n)``, topped up when Ax returns fewer trials than asked (it does at its
+    initialization-to-model switch).
 
-Both minimize the regret ``|twist - target|`` (degrees) over the unit cube; failed or
+All three minimize the regret ``|twist - target|`` (degrees) over the unit cube; failed or
 non-crystalline evaluations are FAIL trials.  Told recipes the agent did not ask (the shared
 initial design) are added as completed trials, as Optuna's ``add_trial`` intends.
 
@@ -18,12 +23,15 @@ agent's observations (completed / failed trials in telling order), the pending r
 (enqueued and left RUNNING) and a sampler seeded by one integer drawn from the agent's
 generator: the proposals are a function of the agent's state, which the campaign stores, so
 a resumed campaign continues exactly (tests/agents/test_peers.py).  Rebuilding costs
-``O(n)`` trial insertions per ask, small beside the samplers' own work.
+``O(n)`` trial insertions per ask, small beside the samplers' own work.  The Ax agent does
+the same with a fresh ``Client(random_seed=...)``: design and told recipes attached and
+completed (or marked failed), pending ones attached and left RUNNING.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 
@@ -31,7 +39,15 @@ from vdwgym.agents.base import Agent, SeedLike
 from vdwgym.errors import ValidationError
 from vdwgym.space import ParameterSpace
 
-__all__ = ["OptunaAgent", "OptunaTPEAgent", "OptunaGPAgent"]
+__all__ = ["OptunaAgent", "OptunaTPEAgent", "OptunaGPAgent", "AxAgent"]
+
+
+def _require(module: str, agent: str):
+    try:
+        return __import__(module)
+    except ImportError as exc:
+        raise ValidationError("agent", "the 'peers' extra installed (pip install vdwgym[peers])",
+                              agent, str(exc)) from None
 
 
 class OptunaAgent(Agent):
@@ -49,11 +65,7 @@ class OptunaAgent(Agent):
 
     def __init__(self, space: ParameterSpace, target_deg: float, seed: SeedLike,
                  n_startup_trials: int = 10) -> None:
-        try:
-            import optuna
-        except ImportError as exc:
-            raise ValidationError("agent", "the 'peers' extra installed (pip install vdwgym[peers])",
-                                  self.name, str(exc)) from None
+        optuna = _require("optuna", self.name)
         super().__init__(space, target_deg, seed)
         if int(n_startup_trials) != n_startup_trials or n_startup_trials < 0:
             raise ValidationError("n_startup_trials", "an integer >= 0", n_startup_trials)
@@ -108,6 +120,75 @@ class OptunaGPAgent(OptunaAgent):
 
     name = "optuna-gp"
     sampler_name = "gp"
+
+
+class AxAgent(Agent):
+    """Ax's ``Client`` with its default generation strategy (see the module docstring).
+
+    The objective is ``-regret`` (Ax maximizes), the parameters are the unit-cube
+    coordinates ``u0 .. u{d-1}``.  Ax's own initialization (Sobol, center first) counts the
+    attached trials, so after a shared design of 5 or more recipes every batch comes from its
+    model.
+
+    Parameters (beyond every agent's)
+    ----------
+    max_rounds:
+        How many ``get_next_trials`` calls one ``ask`` may make to fill its batch (Ax returns
+        fewer trials than asked where its generation strategy switches nodes).
+    """
+
+    name = "ax"
+
+    def __init__(self, space: ParameterSpace, target_deg: float, seed: SeedLike,
+                 max_rounds: int = 4) -> None:
+        _require("ax", self.name)
+        from ax.utils.common.logger import set_stderr_log_level
+
+        super().__init__(space, target_deg, seed)
+        if int(max_rounds) != max_rounds or max_rounds < 1:
+            raise ValidationError("max_rounds", "an integer >= 1", max_rounds)
+        self.max_rounds = int(max_rounds)
+        self._names = [f"u{i}" for i in range(space.d)]
+        set_stderr_log_level(logging.WARNING)  # Ax logs every client step at INFO to its own handler
+
+    def _client(self, seed: int, pending_unit: np.ndarray):
+        from ax import Client, RangeParameterConfig
+
+        client = Client(random_seed=seed)
+        client.configure_experiment(parameters=[
+            RangeParameterConfig(name=k, parameter_type="float", bounds=(0.0, 1.0)) for k in self._names])
+        client.configure_optimization(objective="-regret")
+        regret = self.obs.regret(self.target_deg)
+        for x, r, ok in zip(self.obs.X, regret, self.obs.ok, strict=True):
+            idx = client.attach_trial(self._params(x))
+            if ok:
+                client.complete_trial(idx, raw_data={"regret": float(r)})
+            else:
+                client.mark_trial_failed(idx, failed_reason="failed or not crystalline")
+        for x in pending_unit:  # attached trials stay RUNNING: Ax treats them as pending points
+            client.attach_trial(self._params(x))
+        return client
+
+    def _params(self, x: np.ndarray) -> dict[str, float]:
+        return {k: float(v) for k, v in zip(self._names, x, strict=True)}
+
+    def propose(self, n: int, pending_unit: np.ndarray) -> np.ndarray:
+        from vdwgym.errors import VdwgymError
+
+        seed = int(self.rng.integers(2**31))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Ax / linear_operator numerical and deprecation notes
+            client = self._client(seed, pending_unit)
+            out: list[list[float]] = []
+            for _ in range(self.max_rounds):  # trials already generated stay RUNNING: seen as pending
+                trials = client.get_next_trials(max_trials=n - len(out))
+                out.extend([p[k] for k in self._names] for p in trials.values())
+                if len(out) >= n:
+                    break
+        if len(out) < n:
+            raise VdwgymError(f"ax: {len(out)} of {n} trials after {self.max_rounds} "
+                              "get_next_trials calls (raise max_rounds)")
+        return np.clip(np.array(out[:n], dtype=np.float64), 0.0, 1.0)
 
 
 logging.getLogger("optuna").setLevel(logging.WARNING)

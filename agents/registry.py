@@ -120,6 +120,7 @@ register("ts", "vdwgym.agents.thompson:ThompsonAgent")
 register("hit", "vdwgym.agents.hit:HitAgent")
 register("optuna-tpe", "vdwgym.agents.peers:OptunaTPEAgent")  # the 'peers' extra
 register("optuna-gp", "vdwgym.agents.peers:OptunaGPAgent")
+register("ax", "vdwgym.agents.peers:AxAgent")
 register("rl", "vdwgym.agents.rl:RLAgent")
 register("external", "vdwgym.agents.external:ExternalAgent")
 register("gest", "vdwgym.agents.gest:GestAgent")

@@ -108,7 +108,7 @@ def test_generator_must_be_module_and_class():
 
 
 def test_an_xopt_generator_runs_a_campaign_as_an_agent():
-    pytest.importorskip("xopt", reason="Xopt is not in the dev extra (it pulls pandas and IPython)")
+    pytest.importorskip("xopt", reason="Xopt is not installed (it is in the dev extra)")
     cfg = CampaignConfig(agent="gest", agent_options={
         "generator": "xopt.generators.sequential.neldermead:NelderMeadGenerator"},
         budget=24, batch=1, n_init=4, seed=2, target_deg=8.5, stop_at_target=False)

@@ -6,12 +6,8 @@ import numpy as np
 import pytest
 
 from vdwgym.geometry import gauss_reduce
-from vdwgym.surrogate.lattice import (
-    TRIANGULAR_UNIT,
-    hermite_forms,
-    hexagonal_box,
-    orientation_deg,
-)
+from vdwgym.geometry.hexagonal import TRIANGULAR_UNIT, hexagonal_box
+from vdwgym.surrogate.lattice import hermite_forms, orientation_deg
 
 
 def _sigma(n: int) -> int:

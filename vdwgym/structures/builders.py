@@ -38,15 +38,11 @@ import numpy as np
 
 from vdwgym.errors import ValidationError
 from vdwgym.geometry import fold_twist
+from vdwgym.geometry.hexagonal import hexagonal_box, hexagonal_lattice
 from vdwgym.structures.structure import DEFAULT_TYPE_NAMES, Structure, set_lattice_maps
 
 __all__ = ["commensurate_angle", "mx2_bilayer", "twisted_bilayer"]
 
-_SQ3 = math.sqrt(3.0)
-
-
-def _hex_vectors(a: float) -> np.ndarray:
-    return np.array([[a, 0.0], [0.5 * a, 0.5 * _SQ3 * a]])
 
 
 def _rotation(theta_rad: float) -> np.ndarray:
@@ -129,8 +125,8 @@ def mx2_bilayer(nx: int = 12, ny: int = 12, a: float = 3.16, stacking: str = "2H
     for name, v in (("a", a), ("layer_spacing", layer_spacing), ("box_z", box_z)):
         _check_positive(name, v)
     top_mo, top_s = _stacking_sites(stacking)
-    basis = _hex_vectors(a)
-    cell2 = np.array([nx * basis[0], ny * basis[1]])
+    basis = hexagonal_lattice(a)
+    cell2 = hexagonal_box(nx, ny, a)
     i, j = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
     sites = np.column_stack([i.ravel(), j.ravel()]).astype(np.float64)
     bottom = _layer_atoms(sites, basis, cell2, z0, s_height, _SITES["A"], _SITES["B"], 0)
@@ -199,7 +195,7 @@ def twisted_bilayer(m: int, n: int, a: float = 3.16, stacking: str = "2H",
     for name, v in (("a", a), ("layer_spacing", layer_spacing), ("box_z", box_z)):
         _check_positive(name, v)
     top_mo, top_s = _stacking_sites(stacking)
-    basis = _hex_vectors(a)
+    basis = hexagonal_lattice(a)
     L1 = m * basis[0] + n * basis[1]
     L2 = -n * basis[0] + (m + n) * basis[1]
     src = n * basis[0] + m * basis[1]

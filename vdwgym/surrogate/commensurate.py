@@ -36,13 +36,9 @@ import numpy as np
 
 from vdwgym.errors import ValidationError
 from vdwgym.geometry import SHEAR_CONVENTIONS, deform_cell, fold_twist, gauss_reduce
+from vdwgym.geometry.hexagonal import TRIANGULAR_UNIT, hexagonal_box
 from vdwgym.surrogate import streams
-from vdwgym.surrogate.lattice import (
-    TRIANGULAR_UNIT,
-    hermite_forms,
-    hexagonal_box,
-    orientation_deg,
-)
+from vdwgym.surrogate.lattice import hermite_forms, orientation_deg
 
 __all__ = ["SurrogateConfig", "CommensurateSurrogate", "SurrogateResult"]
 

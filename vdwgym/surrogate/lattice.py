@@ -16,21 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "hexagonal_box",
     "hermite_forms",
     "orientation_deg",
-    "TRIANGULAR_UNIT",
 ]
-
-#: Rows of the unit triangular lattice (``a = 1``): ``a1 = (1, 0)``, ``a2 = (1/2, sqrt(3)/2)``.
-TRIANGULAR_UNIT = np.array([[1.0, 0.0], [0.5, np.sqrt(3.0) / 2.0]])
-
-
-def hexagonal_box(nx: int, ny: int, a: float) -> np.ndarray:
-    """The ``2 x 2`` rhombic (LAMMPS triclinic) box of ``nx x ny`` hexagonal cells of lattice
-    constant ``a`` (Angstrom): rows ``(nx a, 0)`` and ``(ny a / 2, ny a sqrt(3) / 2)``, so
-    ``lx = nx a``, ``xy = ny a / 2``, ``ly = ny a sqrt(3) / 2``."""
-    return np.array([[nx, 0.0], [0.0, ny]]) @ (a * TRIANGULAR_UNIT)
 
 
 def hermite_forms(n_min: int, n_max: int) -> tuple[np.ndarray, np.ndarray]:
