@@ -159,7 +159,7 @@ def plot_time_to_target(curves: dict[str, np.ndarray], n_init: int,
     ax.set_ylabel("fraction of campaigns with an agent hit")
     if title:
         ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=6, loc="center right")
+    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     return ax
 
 
@@ -239,7 +239,7 @@ def plot_time_to_target_grid(config: BenchConfig, records: list[dict[str, Any]],
     labels = [a.label for a in config.agents]
     col = _colours(labels)
     q = config.batch_sizes[0]
-    fig = _figure(figsize=(4.4 * len(config.targets) + 0.4, 3.6), constrained_layout=True)
+    fig = _figure(figsize=(4.4 * len(config.targets) + 0.4, 4.8), constrained_layout=True)
     axes = np.atleast_1d(fig.subplots(1, len(config.targets), sharey=True))
     for ax, t in zip(axes, config.targets, strict=True):
         curves = {}
