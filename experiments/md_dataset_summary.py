@@ -1,12 +1,14 @@
 """Markdown summary of an MD dataset: every evaluation, and the repeated recipes grouped.
 
-    python experiments/md_dataset_summary.py [--dataset reaxff-ws-v1]
+    python experiments/md_dataset_summary.py [--dataset reaxff-ws-v1] [--plot PNG]
 
 The tables of docs/md.md ("The science check with ReaxFF" and "The MD dataset") are this
 script's output.  Twists, crystallinity and stacking are those of the final structures as
 re-analysed at export; "top S/N" and "top |<psi6>|" the top layer's structure-factor
 crystallinity and global orientational order; "first crystalline" the first on-the-fly
-frame after the recipe at which both layers passed the gate (ps from the recipe).
+frame after the recipe at which both layers passed the gate (ps from the recipe).  The last
+table counts crystalline layers by anneal temperature; ``--plot`` draws twist against anneal
+temperature, coloured by lattice strain (docs/img/md-dataset-twists.png).
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from __future__ import annotations
 import argparse
 
 from vdwgym.datasets import load_md
+
+#: Anneal-temperature bands (K) of the last table: the paper's window in three.
+BANDS = [(1300.0, 1900.0), (1900.0, 2600.0), (2600.0, 3200.0)]
 
 
 def _f(x, nd=2):
@@ -24,6 +29,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dataset", default="reaxff-ws-v1")
+    p.add_argument("--plot", default=None, help="also draw twist against temperature to this PNG")
     args = p.parse_args()
     ds = load_md(args.dataset)
     print(f"{ds.name}: {len(ds)} evaluations of {ds.meta['budget']} planned, "
@@ -51,6 +57,24 @@ def main() -> None:
         twists = ", ".join(_f(r.twist_deg, 1) if r.twist_deg is not None else "amorphous"
                            for r in rows)
         print(f"| {key[0]:.0f}, {key[1]:.4f}, {key[2]:.4f} | {len(rows)} | {twists} |")
+    print("\n| anneal T (K) | evaluations | crystalline | twists (deg) |")
+    print("|---|---|---|---|")
+    finished = [r for r in ds.records if r.ok]
+    for i, (lo, hi) in enumerate(BANDS):
+        rows = [r for r in finished if lo <= r.recipe["temperature_K"] < hi
+                or (i == len(BANDS) - 1 and r.recipe["temperature_K"] == hi)]
+        cryst = [r for r in rows if r.twist_deg is not None]
+        twists = ", ".join(f"{t:.1f}" for t in sorted(r.twist_deg for r in cryst)) or "-"
+        print(f"| {lo:.0f}-{hi:.0f} | {len(rows)} | {len(cryst)} | {twists} |")
+    if args.plot:
+        from vdwgym.plotting import draw_twist_vs_temperature
+
+        ax = draw_twist_vs_temperature([r.recipe["temperature_K"] for r in finished],
+                                       [r.twist_deg for r in finished],
+                                       color=[100 * r.recipe["lattice_strain"] for r in finished],
+                                       color_label="lattice strain (%)")
+        ax.set_title(f"{ds.name}: {len(finished)} evaluations", fontsize=9)
+        ax.figure.savefig(args.plot)
 
 
 if __name__ == "__main__":

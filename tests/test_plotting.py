@@ -6,11 +6,12 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 from matplotlib.figure import Figure
 
 from vdwgym.lab import Evaluation
 from vdwgym.outcome import Outcome, Status
-from vdwgym.plotting import draw_recipes, draw_regret
+from vdwgym.plotting import NO_TWIST_Y, draw_recipes, draw_regret, draw_twist_vs_temperature
 from vdwgym.space import PAPER_SPACE, Recipe
 
 RECIPE = Recipe({"temperature_K": 2500.0, "lattice_strain": 0.02, "shear_strain": 0.056})
@@ -59,3 +60,15 @@ def test_library_plotting_selects_no_backend_and_loads_no_pyplot(tmp_path):
     assert proc.stdout.split() == ["None", "False"]
     assert (tmp_path / "regret.png").stat().st_size > 1000
     assert (tmp_path / "recipes.png").stat().st_size > 1000
+
+
+def test_twist_vs_temperature_puts_layers_without_a_twist_on_the_strip():
+    ax = Figure().subplots()
+    out = draw_twist_vs_temperature([1500.0, 2500.0, 3000.0], [5.8, None, float("nan")],
+                                    color=[1.0, 2.0, 3.0], color_label="lattice strain (%)", ax=ax)
+    assert out is ax
+    dots, crosses = (c.get_offsets() for c in ax.collections)
+    assert np.allclose(dots, [[1500.0, 5.8]])
+    assert np.allclose(crosses, [[2500.0, NO_TWIST_Y], [3000.0, NO_TWIST_Y]])
+    with pytest.raises(ValueError, match="twist_deg"):
+        draw_twist_vs_temperature([1500.0], [1.0, 2.0])

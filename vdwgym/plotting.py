@@ -12,7 +12,10 @@ import numpy as np
 from vdwgym.lab import Evaluation
 from vdwgym.space import ParameterSpace
 
-__all__ = ["draw_recipes", "draw_regret", "plot_recipes", "plot_regret"]
+__all__ = ["draw_recipes", "draw_regret", "draw_twist_vs_temperature", "plot_recipes", "plot_regret"]
+
+#: Where :func:`draw_twist_vs_temperature` puts evaluations without a twist (deg, below 0).
+NO_TWIST_Y = -3.0
 
 
 def regret_trace(evaluations: Sequence[Evaluation], target_deg: float) -> np.ndarray:
@@ -121,3 +124,37 @@ def plot_recipes(evaluations: Sequence[Evaluation], space: ParameterSpace, path:
     path = Path(path)
     axes[0].figure.savefig(path)
     return path
+
+
+def draw_twist_vs_temperature(temperature_K, twist_deg, *, color=None, color_label: str = "",
+                              ax=None):
+    """Measured twist (deg, folded to [0, 30]) against anneal temperature (K), one dot per
+    evaluation, coloured by ``color`` (for example the lattice strain in %) when given;
+    evaluations without a twist (NaN or None: failed, or a layer that is not crystalline) are
+    grey crosses on a strip below 0 deg at :data:`NO_TWIST_Y`.  Arrays of equal length ``n``.
+    Returns the Axes."""
+    T = np.asarray(temperature_K, dtype=float)
+    tw = np.array([np.nan if t is None else t for t in twist_deg], dtype=float)
+    if T.shape != tw.shape:
+        from vdwgym.errors import ValidationError
+
+        raise ValidationError("twist_deg", f"{T.size} values, one per temperature", tw.size)
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        ax = Figure(figsize=(5.2, 3.6), dpi=110, constrained_layout=True).subplots()
+    ok = np.isfinite(tw)
+    if color is None:
+        ax.scatter(T[ok], tw[ok], s=24, color="C0")
+    else:
+        c = np.asarray(color, dtype=float)
+        sc = ax.scatter(T[ok], tw[ok], s=24, c=c[ok], cmap="viridis",
+                        vmin=float(np.nanmin(c)), vmax=float(np.nanmax(c)))
+        ax.figure.colorbar(sc, ax=ax, label=color_label)
+    ax.scatter(T[~ok], np.full(int((~ok).sum()), NO_TWIST_Y), marker="x", color="0.45", s=24)
+    ax.axhline(NO_TWIST_Y / 2, color="0.8", lw=0.8)
+    ax.set_ylim(NO_TWIST_Y - 2.0, 31.0)
+    ax.set_yticks([NO_TWIST_Y, 0, 5, 10, 15, 20, 25, 30], ["no twist", "0", "5", "10", "15", "20", "25", "30"])
+    ax.set_xlabel("anneal temperature (K)")
+    ax.set_ylabel("twist (deg)")
+    return ax
