@@ -70,3 +70,10 @@ def test_unknown_dataset_is_refused():
     with pytest.raises(ValidationError, match="dataset"):
         load_md("no-such-dataset")
     assert all((MD_DIR / n / "dataset.json").is_file() for n in md_names())
+
+
+def test_re_export_writes_byte_identical_structures(exported, tmp_path):
+    path, camp = exported
+    again = export_campaign(camp, tmp_path / "smoke-v0", description="test")
+    for r in load_md(path).records:
+        assert (again / r.structure.relative_to(path)).read_bytes() == r.structure.read_bytes()

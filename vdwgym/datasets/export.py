@@ -118,8 +118,9 @@ def export_campaign(campaign_dir: str | Path, dest: str | Path, name: str | None
         for r in records:
             dump = r.pop("_dump")
             if dump is not None:
-                with open(dump, "rb") as fi, gzip.open(work / r["structure"], "wb") as fo:
-                    shutil.copyfileobj(fi, fo)
+                with open(dump, "rb") as fi, open(work / r["structure"], "wb") as raw, \
+                        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as fo:
+                    shutil.copyfileobj(fi, fo)  # mtime 0: a re-export of a record is byte-identical
         opts = dict(config.get("backend_options", {}))
         opts.pop("root", None)
         if "potential_options" in opts:
