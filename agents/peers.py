@@ -36,7 +36,7 @@ import warnings
 import numpy as np
 
 from vdwgym.agents.base import Agent, SeedLike
-from vdwgym.errors import ValidationError
+from vdwgym.errors import ValidationError, VdwgymError
 from vdwgym.space import ParameterSpace
 
 __all__ = ["OptunaAgent", "OptunaTPEAgent", "OptunaGPAgent", "AxAgent"]
@@ -173,8 +173,6 @@ class AxAgent(Agent):
         return {k: float(v) for k, v in zip(self._names, x, strict=True)}
 
     def propose(self, n: int, pending_unit: np.ndarray) -> np.ndarray:
-        from vdwgym.errors import VdwgymError
-
         seed = int(self.rng.integers(2**31))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Ax / linear_operator numerical and deprecation notes

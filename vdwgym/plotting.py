@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vdwgym.errors import ValidationError
 from vdwgym.lab import Evaluation
 from vdwgym.space import ParameterSpace
 
@@ -136,8 +137,6 @@ def draw_twist_vs_temperature(temperature_K, twist_deg, *, color=None, color_lab
     T = np.asarray(temperature_K, dtype=float)
     tw = np.array([np.nan if t is None else t for t in twist_deg], dtype=float)
     if T.shape != tw.shape:
-        from vdwgym.errors import ValidationError
-
         raise ValidationError("twist_deg", f"{T.size} values, one per temperature", tw.size)
     if ax is None:
         from matplotlib.figure import Figure
