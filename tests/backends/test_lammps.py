@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.md.conftest import needs_lammps
+from tests.md.markers import needs_lammps
 from vdwgym.errors import ValidationError
 from vdwgym.outcome import Status
 from vdwgym.space import PAPER_SPACE, Recipe

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.md.conftest import needs_lammps
+from tests.md.markers import needs_lammps
 from vdwgym.worker import load_params, read_result, tail_progress
 
 pytestmark = needs_lammps

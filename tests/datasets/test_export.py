@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from tests.md.conftest import needs_lammps
+from tests.md.markers import needs_lammps
 from vdwgym.analysis import analyze_frame
 from vdwgym.campaign import Campaign, CampaignConfig
 from vdwgym.datasets import MD_DIR, load_md, md_names

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from tests.md.conftest import HAVE_LAMMPS, needs_lammps
+from tests.md.markers import HAVE_LAMMPS, needs_lammps
 from vdwgym.errors import ValidationError
 from vdwgym.md import potentials
 from vdwgym.md.config import check_recipe, lammps_seed, parse_options

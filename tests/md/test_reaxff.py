@@ -3,7 +3,7 @@ top layer melts at 5000 K within 1.5 ps, and every unit-bearing command is conve
 
 import pytest
 
-from tests.md.conftest import FFIELD, FIG2_RECIPE, needs_ffield, needs_lammps
+from tests.md.markers import FFIELD, FIG2_RECIPE, needs_ffield, needs_lammps
 from vdwgym.md.units import KCAL_PER_MOL_PER_EV
 
 pytestmark = [pytest.mark.md, needs_lammps, needs_ffield]

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.md.conftest import FFIELD, needs_ffield, needs_lammps
+from tests.md.markers import FFIELD, needs_ffield, needs_lammps
 from vdwgym.md.potentials import resolve_potential
 from vdwgym.md.relax import geometry_key, relaxed_geometry
 

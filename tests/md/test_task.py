@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.md.conftest import FIG2_RECIPE, needs_lammps
+from tests.md.markers import FIG2_RECIPE, needs_lammps
 from vdwgym.errors import WorkerError
 from vdwgym.geometry import deform_cell
 from vdwgym.md.protocol import SMOKE

@@ -4,7 +4,7 @@ renders the last structure as rgb_array."""
 import numpy as np
 import pytest
 
-from tests.md.conftest import needs_lammps
+from tests.md.markers import needs_lammps
 
 pytestmark = [pytest.mark.md, needs_lammps]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.md.conftest import FFIELD, needs_ffield
+from tests.md.markers import FFIELD, needs_ffield
 from vdwgym.errors import ValidationError
 from vdwgym.md.potentials import Potential, resolve_potential
 from vdwgym.md.units import KCAL_PER_MOL_PER_EV, lammps_units
