@@ -22,7 +22,13 @@ import numpy as np
 
 from vdwgym.datasets import load_md
 from vdwgym.surrogate import CommensurateSurrogate, SurrogateConfig
-from vdwgym.surrogate.calibration import Observations, calibrate, coverage, log_likelihood
+from vdwgym.surrogate.calibration import (
+    Observations,
+    calibrate,
+    coverage,
+    log_likelihood,
+    twist_law,
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,8 @@ class Config:
         "selection_temperature_scale": [1.0, 2.5, 5.0, 10.0, 20.0],
         "site_cost_eV": [0.02, 0.1, 0.5],
         "incommensurate_weight": [0.0, 0.25, 0.5, 0.75, 0.9],
+        "substrate_melt_K": [None, 2500.0, 2600.0, 2700.0, 2800.0],
+        "amorphous_probability_floor": [0.0, 0.1, 0.2, 0.3],
     })
 
 
@@ -95,6 +103,14 @@ def main() -> None:
     print(f"| calibrated ({cal.folds}-fold held-out) | {cal.heldout_ll:.3f} | "
           f"{_fmt(cal.heldout_coverage)} |")
     print(f"\nbest point on all data: {json.dumps(cal.best)}\n")
+    ok = np.isfinite(obs.twist)
+    for name, m in (("plain", plain), ("calibrated (all data)", tuned)):
+        p_c = twist_law(m, obs.X)["p_crystalline"]
+        p_obs = np.where(ok, p_c, 1.0 - p_c)
+        print(f"crystallinity, {name}: mean probability of the observed outcome "
+              f"{p_obs.mean():.2f} (crystalline {p_obs[ok].mean():.2f}, not crystalline "
+              f"{p_obs[~ok].mean() if (~ok).any() else float('nan'):.2f})")
+    print()
     rows = shadow(ds, tuned)
     print("| evaluation | recipe (T, lattice, shear) | MD twist | calibrated surrogate | gap |")
     print("|---|---|---|---|---|")

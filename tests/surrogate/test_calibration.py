@@ -64,6 +64,16 @@ def test_calibration_finds_incommensurate_grains():
     assert cal.heldout_ll > cal.baseline_heldout_ll + 0.1
 
 
+def test_calibration_finds_the_substrate_melting_and_the_floor():
+    truth = dataclasses.replace(BASE, substrate_melt_K=2600.0, amorphous_probability_floor=0.2)
+    obs = _synthetic(truth, 300, 5)
+    cal = calibrate(obs, BASE, {"substrate_melt_K": [None, 2200.0, 2600.0, 3000.0],
+                                "amorphous_probability_floor": [0.0, 0.2, 0.5]}, folds=3)
+    assert cal.best == {"substrate_melt_K": 2600.0, "amorphous_probability_floor": 0.2}
+    assert cal.config.substrate_melt_K == 2600.0
+    assert cal.heldout_ll > cal.baseline_heldout_ll + 1.0
+
+
 def test_bad_input_names_the_field():
     with pytest.raises(ValidationError, match="twist"):
         Observations(np.zeros((2, 3)), np.array([40.0, 1.0]))

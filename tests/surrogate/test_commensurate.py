@@ -218,6 +218,41 @@ def test_amorphous_outcomes_are_rare_but_possible(paper_sample, model):
     assert np.mean(cold.order[~cold.crystalline]) < 0.5 < np.mean(cold.order[cold.crystalline])
 
 
+def test_defaults_give_the_kinetic_law_alone(model):
+    T = np.linspace(1000.0, 3200.0, 23)
+    cfg = model.config
+    kinetic = 1.0 / (1.0 + np.exp((T - cfg.kinetic_limit_K) / cfg.kinetic_width_K))
+    np.testing.assert_array_equal(model.amorphous_probability(T), kinetic)
+
+
+def test_substrate_melting_and_floor_are_independent_causes():
+    melt = CommensurateSurrogate(SurrogateConfig(substrate_melt_K=2600.0,
+                                                 substrate_melt_width_K=50.0))
+    p = melt.amorphous_probability(np.array([2000.0, 2600.0, 3100.0]))
+    assert p[0] < 1e-4 and p[1] == pytest.approx(0.5, abs=1e-6) and p[2] > 0.9999
+    both = CommensurateSurrogate(SurrogateConfig(substrate_melt_K=2600.0,
+                                                 substrate_melt_width_K=50.0,
+                                                 amorphous_probability_floor=0.2))
+    q = both.amorphous_probability(np.array([2000.0, 2600.0]))
+    assert q == pytest.approx([0.2, 1.0 - 0.5 * 0.8], abs=1e-4)
+    n = 4000
+    X = np.tile([[2600.0, 0.02, 0.056]], (n, 1))
+    seen = np.mean(~both.evaluate(X, np.arange(n)).crystalline)
+    assert abs(seen - 0.6) < 4 * np.sqrt(0.6 * 0.4 / n)
+    hot = both.evaluate(np.tile([[3100.0, 0.02, 0.056]], (200, 1)), np.arange(200))
+    assert not hot.crystalline.any() and np.isnan(hot.twist_deg).all()
+
+
+@pytest.mark.parametrize("field, value", [("substrate_melt_K", -5.0),
+                                          ("substrate_melt_K", float("nan")),
+                                          ("substrate_melt_width_K", 0.0),
+                                          ("amorphous_probability_floor", 1.0),
+                                          ("amorphous_probability_floor", -0.1)])
+def test_crystallinity_constants_are_validated(field, value):
+    with pytest.raises(ValidationError, match=field):
+        SurrogateConfig(**{field: value})
+
+
 def test_order_falls_with_strain_energy(paper_sample):
     X, seeds, _ = paper_sample
     quiet = CommensurateSurrogate(SurrogateConfig(order_noise=0.0))

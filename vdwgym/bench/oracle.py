@@ -5,8 +5,8 @@ so the probability that one evaluation of recipe ``x`` lands within ``tol`` of t
 
     p(x) = P(crystalline | T) * sum_k p_k(x) * P(|theta_k + noise - target| <= tol),
 
-with the kinetic gate ``1 - 1 / (1 + exp((T - kinetic_limit_K) / kinetic_width_K))``, the
-Boltzmann law ``p_k`` and Gaussian measurement noise (``twist_noise_deg``; the fold at 0 and
+with ``P(crystalline | T)`` from :meth:`CommensurateSurrogate.amorphous_probability` (the
+kinetic gate, and substrate melting and a floor where configured), the Boltzmann law ``p_k`` and Gaussian measurement noise (``twist_noise_deg``; the fold at 0 and
 30 deg is ignored, exact for targets more than a few noise widths inside).  The best recipe's
 ``p*`` gives the best achievable curve of a campaign that repeats it after the initial design,
 ``1 - (1 - p*)^(n - n_init)``; the mean of ``p`` over uniform recipes gives random search's
@@ -40,8 +40,7 @@ def hit_probability(X: np.ndarray, target_deg: float, tol: float,
     s = max(cfg.twist_noise_deg, 1e-12)
     theta = law["lattice_twist_deg"]
     inside = norm.cdf((t + tol - theta) / s) - norm.cdf((t - tol - theta) / s)
-    T = np.asarray(X, dtype=np.float64)[:, 0]
-    crystalline = 1.0 - 1.0 / (1.0 + np.exp((T - cfg.kinetic_limit_K) / cfg.kinetic_width_K))
+    crystalline = 1.0 - model.amorphous_probability(np.asarray(X, dtype=np.float64)[:, 0])
     return crystalline * (law["probability"] * inside).sum(axis=1)
 
 

@@ -10,8 +10,9 @@ density under the surrogate is
     not crystalline:       1 - p_c(T)
 
 with ``K`` a Gaussian of width ``width_deg`` folded onto [0, 30] (the MD twist of a finite,
-partly ordered layer is not a sharp state), ``p_c(T)`` the surrogate's kinetic crystallinity
-law, and ``w`` the weight of **incommensurate grains**: a twisted top layer with its own
+partly ordered layer is not a sharp state), ``p_c(T)`` the surrogate's crystallinity law
+(kinetic limit, substrate melting and a floor:
+:meth:`CommensurateSurrogate.amorphous_probability`), and ``w`` the weight of **incommensurate grains**: a twisted top layer with its own
 lattice constant, not periodic in the box (seen with the paper's ReaxFF on 8 x 8 boxes), whose
 twist the commensurate model cannot place; ``w = 0`` is the plain surrogate.
 
@@ -88,13 +89,13 @@ def _folded_kernel(t: np.ndarray, theta: np.ndarray, width: float) -> np.ndarray
 
 
 def twist_law(model: CommensurateSurrogate, X: np.ndarray) -> dict[str, np.ndarray]:
-    """The surrogate's predictive law for ``n`` recipes: ``p_crystalline`` (``n``, the
-    kinetic law), ``probability`` and ``twist_deg`` (``n x k``, the candidates)."""
-    cfg = model.config
+    """The surrogate's predictive law for ``n`` recipes: ``p_crystalline`` (``n``,
+    :meth:`CommensurateSurrogate.amorphous_probability`'s complement), ``probability`` and
+    ``twist_deg`` (``n x k``, the candidates)."""
     X = np.asarray(X, dtype=np.float64).reshape(-1, 3)
     law = model.selection_probabilities(X)
-    p_amorphous = 1.0 / (1.0 + np.exp((X[:, 0] - cfg.kinetic_limit_K) / cfg.kinetic_width_K))
-    return {"p_crystalline": 1.0 - p_amorphous, "probability": law["probability"],
+    return {"p_crystalline": 1.0 - model.amorphous_probability(X[:, 0]),
+            "probability": law["probability"],
             "twist_deg": law["lattice_twist_deg"]}
 
 
@@ -182,13 +183,18 @@ def calibrate(obs: Observations, base: SurrogateConfig, grid: Mapping[str, Seque
     order = np.random.default_rng(seed).permutation(n)
     fold_of = np.empty(n, dtype=int)
     fold_of[order] = np.arange(n) % folds
-    models: dict[int, CommensurateSurrogate] = {}
+    models: dict[tuple, CommensurateSurrogate] = {}  # one per config; points differ in w too
+
+    def model(i_point: int) -> CommensurateSurrogate:
+        cfg_fields, _ = _split(points[i_point])
+        key = tuple(sorted(cfg_fields.items()))
+        if key not in models:
+            models[key] = CommensurateSurrogate(dataclasses.replace(base, **cfg_fields))
+        return models[key]
 
     def ll(i_point: int, idx: np.ndarray) -> np.ndarray:
-        cfg_fields, w = _split(points[i_point])
-        if i_point not in models:
-            models[i_point] = CommensurateSurrogate(dataclasses.replace(base, **cfg_fields))
-        return log_likelihood(models[i_point], obs.subset(idx), width_deg, w)
+        return log_likelihood(model(i_point), obs.subset(idx), width_deg,
+                              _split(points[i_point])[1])
 
     per_point = np.array([ll(i, np.arange(n)) for i in range(len(points))])  # P x n
     heldout, cover_hits, cover_n = np.empty(n), 0, 0
@@ -197,7 +203,7 @@ def calibrate(obs: Observations, base: SurrogateConfig, grid: Mapping[str, Seque
         train = fold_of != f
         i_best = int(np.argmax(per_point[:, train].mean(axis=1)))
         heldout[test] = per_point[i_best, test]
-        cov = coverage(models[i_best], obs.subset(test))
+        cov = coverage(model(i_best), obs.subset(test))
         k = int(np.isfinite(obs.twist[test]).sum())
         if cov is not None:
             cover_hits += cov * k
