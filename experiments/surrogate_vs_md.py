@@ -8,8 +8,8 @@ dataset's box size and geometry (held-out log-likelihood per observation, share 
 within 1 deg of a state given at least 10 %), the calibrated one (K-fold, nested: every
 fold's constants chosen on the other folds), the grid's best point, and the shadow campaign's
 per-evaluation gap.  ``--write-calibration`` stores the calibrated constants as the dataset's
-``calibration.json``, so ``make_backend("surrogate", calibration="reaxff-ws-v1")`` is the
-calibrated lab.
+``calibration.json`` (with the grid's axes and its best :data:`GRID_KEPT` points), so
+``make_backend("surrogate", calibration="reaxff-ws-v1")`` is the calibrated lab.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from vdwgym.surrogate.calibration import (
     log_likelihood,
     twist_law,
 )
+
+#: Grid points (best first) kept in calibration.json.
+GRID_KEPT = 20
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,11 @@ def main() -> None:
           f"{both} of {len(rows)}")
     if args.write_calibration:
         path = ds.path / "calibration.json"
-        path.write_text(json.dumps({"dataset": ds.name, **cal.to_dict()}, indent=1))
+        record = {"dataset": ds.name, **cal.to_dict()}
+        # The grid's axes and its best points; the whole grid is recomputed in seconds.
+        record["grid"] = sorted(record["grid"], key=lambda g: -g["mean_ll"])[:GRID_KEPT]
+        record.update(grid_axes=cfg.grid, grid_points=len(cal.grid))
+        path.write_text(json.dumps(record, indent=1))
         print(f"\nwrote {path}")
 
 
