@@ -43,6 +43,19 @@ def test_agent_hit_ignores_design_hits_and_judges_noise_free_on_request():
     assert agent_hit(hrec([0.1, None], ["init", "agent"]), 0.5) is None
 
 
+def test_noise_free_success_is_blank_where_the_backend_reports_no_noise_free_twist():
+    from vdwgym.bench.report import _success_row
+
+    with_nf = [hrec([2.0, 0.8], ["init", "agent"], seed=s) for s in range(2)]
+    cells = _success_row("a", with_nf, [], True, 0.5).split(" | ")
+    assert cells[1] == "0/2" and cells[4] == "2/2"  # noise-free regret 0.4 <= 0.5; measured 0.8 is not
+    without = [hrec([2.0, 0.8], ["init", "agent"], seed=s) for s in range(2)]
+    for r in without:
+        for e in r["evaluations"]:
+            e["lattice_twist_deg"] = None
+    assert _success_row("a", without, [], True, 0.5).split(" | ")[4] == "-"
+
+
 def test_wilson_interval_known_values():
     from vdwgym.bench.metrics import wilson
 

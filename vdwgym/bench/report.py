@@ -189,7 +189,8 @@ def success_lines(config: BenchConfig, records: list[dict[str, Any]],
              f"A campaign succeeds when an evaluation proposed by the agent lands within {tol:g} deg of "
              "the target; hits of the shared initial design are counted apart (`design hits`, identical for "
              "every agent on a seed) and not credited.  95 % Wilson intervals.  `noise-free` judges the "
-             "selected state's noise-free twist instead of the measured one.  `vs random`: campaigns on "
+             "selected state's noise-free twist instead of the measured one (`-`: the backend reports "
+             "none).  `vs random`: campaigns on "
              "identical seeds where only this agent / only random succeeded, and the two-sided exact "
              "McNemar p.  `hits / campaign`: mean number of agent evaluations within tolerance.", ""]
     head = ("| agent | success | 95 % CI | design hits | noise-free | vs random (only agent / only random) | p "
@@ -220,7 +221,9 @@ def _success_row(label: str, rs: list, base: list, is_base: bool, tol: float) ->
     firsts = [agent_hit(r, tol) for r in rs]
     k = sum(f is not None for f in firsts)
     lo, hi = wilson(k, n)
-    k_nf = sum(agent_hit(r, tol, noise_free=True) is not None for r in rs)
+    # the backend reports a noise-free twist (the surrogate does; MD and the emulator do not)
+    reported = any(e.get("lattice_twist_deg") is not None for r in rs for e in r["evaluations"])
+    nf = f"{sum(agent_hit(r, tol, noise_free=True) is not None for r in rs)}/{n}" if reported else "-"
     hits = np.mean([sum(1 for e in r["evaluations"] if e["source"] == "agent" and e["regret_deg"] is not None
                         and e["regret_deg"] <= tol) for r in rs])
     med = np.median([f for f in firsts if f is not None]) if k else None
@@ -229,7 +232,7 @@ def _success_row(label: str, rs: list, base: list, is_base: bool, tol: float) ->
     else:
         pr = paired(rs, base, tol)
         vs, pv = f"{pr['agent_only']} / {pr['baseline_only']} of {pr['n']}", f"{pr['p']:.3g}"
-    return (f"| {label} | {k}/{n} | [{lo:.2f}, {hi:.2f}] | {sum(design_hit(r, tol) for r in rs)} | {k_nf}/{n} "
+    return (f"| {label} | {k}/{n} | [{lo:.2f}, {hi:.2f}] | {sum(design_hit(r, tol) for r in rs)} | {nf} "
             f"| {vs} | {pv} | {hits:.2f} | {_fmt(med, '.0f')} |")
 
 
