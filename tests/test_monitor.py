@@ -53,7 +53,8 @@ def test_status_watch_report_of_a_running_campaign(tmp_path):
         status = screen_with_both("status", str(out))
         assert "state       running (no stop recorded" in status
         assert re.search(r"budget      [1-5] done of 6 \([12] running", status)
-        assert re.search(r"^best        regret [\d.]+ deg, twist [\d.]+ deg", status, re.M)
+        assert re.search(r"^best        regret [\d.]+ deg, twist [\d.]+ deg \(e\d{6}: ", status,
+                         re.M)
         watch = screen_with_both("watch", str(out), "--count", "1", "--interval", "0.2")
         assert "state       running" in watch and "(refreshed " in watch
         proc.wait(timeout=120)

@@ -88,3 +88,17 @@ def test_worker_runs_default_to_the_campaign_folder(tmp_path):
                  "--out", str(out)]) == 0
     assert load_snapshot(out).backend["root"] == str((out / "runs").absolute())
     assert sorted(p.name for p in (out / "runs").iterdir()) == ["e000000", "e000001"]
+
+
+def test_summary_names_the_best_evaluation_by_key(tmp_path, capsys):
+    import re
+
+    from vdwgym.store import Store
+
+    out = tmp_path / "c"
+    assert main(["campaign", "--budget", "6", "--batch", "2", "--n-init", "2", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    twist, key = re.search(r"^best twist\s+([\d.]+) deg \((e\d{6})\)$", text, re.M).groups()
+    with Store.read_only(out / "campaign.sqlite") as store:
+        by_key = {r.key: r for r in store.evaluations()}
+    assert by_key[key].outcome.twist_deg == pytest.approx(float(twist), abs=5e-4)

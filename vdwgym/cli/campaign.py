@@ -205,7 +205,7 @@ def print_summary(campaign, result, report: Path) -> None:
         ("evaluations to tolerance", str(result.evaluations_to_target or "-")),
     ]
     if best is not None:
-        rows.append(("best twist", f"{best.outcome.twist_deg:.3f} deg (evaluation {best.idx + 1})"))
+        rows.append(("best twist", f"{best.outcome.twist_deg:.3f} deg ({best.key})"))
         rows += [(f"  {k}", f"{v:.6g}") for k, v in best.recipe.items()]
     rows += [("wall time", f"{result.wall_s:.1f} s"), ("report", str(report))]
     width = max(len(k) for k, _ in rows)

@@ -85,7 +85,7 @@ def format_status(snap, recent: int = 5) -> str:
     else:
         recipe = ", ".join(f"{k}={v:.4g}" for k, v in best.recipe.items())
         lines.append(f"best        regret {best.outcome.regret(target):.4g} deg, twist "
-                     f"{best.outcome.twist_deg:.4g} deg (evaluation {best.idx + 1}: {recipe})")
+                     f"{best.outcome.twist_deg:.4g} deg ({best.key}: {recipe})")
     if snap.evaluations_to_target is not None:
         lines.append(f"            target reached after {snap.evaluations_to_target} evaluations")
     lines.append(f"ETA         {_duration(snap.eta_s())}")
