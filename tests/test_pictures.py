@@ -69,7 +69,7 @@ def test_top_view_colours_layers_by_orientation():
     s, theta = twisted_bilayer(3, 4, repeat=(2, 2))
     ax = plot_structure(s.positions, s.types, s.cell, ax=Figure().subplots(), tiles=1)
     bottom, top = ax.collections[:2]
-    ob, ot = np.median(bottom.get_array()), np.median(top.get_array())
+    ob, ot = np.ma.median(bottom.get_array()), np.ma.median(top.get_array())
     assert abs(fold_twist(ot - ob) - theta) < 0.5
     assert len(bottom.get_offsets()) == len(top.get_offsets()) == 37 * 4
 
