@@ -43,6 +43,29 @@ def test_likelihood_of_an_amorphous_outcome_is_the_kinetic_law():
     assert log_likelihood(model, obs)[0] == pytest.approx(np.log(0.5), abs=1e-9)
 
 
+def test_twist_law_is_the_law_evaluate_draws_from_overstrained_states_included():
+    from vdwgym.surrogate.calibration import twist_law
+
+    hot = CommensurateSurrogate(dataclasses.replace(BASE, selection_temperature_scale=20.0,
+                                                    amorphous_probability_floor=0.1))
+    x = np.array([[3000.0, 0.045, 0.057]])
+    law = twist_law(hot, x)
+    over = hot.selection_probabilities(x)
+    overstrained = over["probability"][0][over["strain"][0] > BASE.max_crystal_strain].sum()
+    assert overstrained > 0.05  # the case the law must count as amorphous
+    n = 6000
+    r = hot.evaluate(np.repeat(x, n, axis=0), np.arange(n))
+    pc = law["p_crystalline"][0]
+    assert pc == pytest.approx(0.9 * (1.0 - overstrained), abs=0.01)
+    assert abs(r.crystalline.mean() - pc) < 4 * np.sqrt(pc * (1 - pc) / n)
+    assert law["probability"][0].sum() == pytest.approx(1.0)
+    for state in np.unique(np.round(r.lattice_twist_deg[r.crystalline], 3)):
+        p = law["probability"][0][np.abs(law["twist_deg"][0] - state) < 1e-3].sum()
+        seen = np.mean(np.abs(r.lattice_twist_deg[r.crystalline] - state) < 1e-3)
+        m = int(r.crystalline.sum())
+        assert abs(seen - p) < 4 * np.sqrt(p * (1 - p) / m) + 2e-3, state
+
+
 def test_observed_states_are_covered_by_their_own_model():
     obs = _synthetic(BASE, 200, 1)
     assert coverage(CommensurateSurrogate(BASE), obs) >= 0.9

@@ -6,14 +6,16 @@ a discrete law over candidate twists (:meth:`CommensurateSurrogate.selection_pro
 An MD evaluation gives one outcome: a folded twist, or "not crystalline".  Its predictive
 density under the surrogate is
 
-    crystalline, twist t:  p_c(T) * [(1 - w) sum_k P_k K(t; theta_k) + w / 30]
-    not crystalline:       1 - p_c(T)
+    crystalline, twist t:  p_c(x) * [(1 - w) sum_k P_k K(t; theta_k) + w / 30]
+    not crystalline:       1 - p_c(x)
 
 with ``K`` a Gaussian of width ``width_deg`` folded onto [0, 30] (the MD twist of a finite,
-partly ordered layer is not a sharp state), ``p_c(T)`` the surrogate's crystallinity law
-(kinetic limit, substrate melting and a floor:
-:meth:`CommensurateSurrogate.amorphous_probability`), and ``w`` the weight of **incommensurate grains**: a twisted top layer with its own
-lattice constant, not periodic in the box (seen with the paper's ReaxFF on 8 x 8 boxes), whose
+partly ordered layer is not a sharp state), ``p_c(x)`` the probability of a crystalline
+layer (not amorphous by :meth:`CommensurateSurrogate.amorphous_probability`, and a selected
+state strained at most ``max_crystal_strain``), ``P_k`` the selection law given a crystalline
+layer (:func:`twist_law`: the law :meth:`CommensurateSurrogate.evaluate` draws from), and
+``w`` the weight of **incommensurate grains**: a twisted top layer with its own lattice
+constant, not periodic in the box (seen with the paper's ReaxFF on 8 x 8 boxes), whose
 twist the commensurate model cannot place; ``w = 0`` is the plain surrogate.
 
 :func:`calibrate` picks constants on a grid by K-fold cross-validated log-likelihood and
@@ -89,13 +91,18 @@ def _folded_kernel(t: np.ndarray, theta: np.ndarray, width: float) -> np.ndarray
 
 
 def twist_law(model: CommensurateSurrogate, X: np.ndarray) -> dict[str, np.ndarray]:
-    """The surrogate's predictive law for ``n`` recipes: ``p_crystalline`` (``n``,
-    :meth:`CommensurateSurrogate.amorphous_probability`'s complement), ``probability`` and
-    ``twist_deg`` (``n x k``, the candidates)."""
+    """The surrogate's predictive law for ``n`` recipes, as :meth:`CommensurateSurrogate.evaluate`
+    draws it: ``p_crystalline`` (``n``: not amorphous by
+    :meth:`~CommensurateSurrogate.amorphous_probability`, and a selected state strained at
+    most ``max_crystal_strain``), ``probability`` (``n x k``, the law of the candidates given
+    a crystalline layer; a row of zeros where every candidate is over-strained) and
+    ``twist_deg`` (``n x k``)."""
     X = np.asarray(X, dtype=np.float64).reshape(-1, 3)
     law = model.selection_probabilities(X)
-    return {"p_crystalline": 1.0 - model.amorphous_probability(X[:, 0]),
-            "probability": law["probability"],
+    P = law["probability"] * (law["strain"] <= model.config.max_crystal_strain)
+    q = P.sum(axis=1)
+    return {"p_crystalline": (1.0 - model.amorphous_probability(X[:, 0])) * q,
+            "probability": P / np.where(q > 0, q, 1.0)[:, None],
             "twist_deg": law["lattice_twist_deg"]}
 
 

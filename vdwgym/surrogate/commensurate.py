@@ -418,13 +418,16 @@ class CommensurateSurrogate:
         """The Boltzmann selection law of ``n`` recipes over all ``k`` candidates.
 
         Returns ``probability`` (``n x k``, rows sum to 1), ``lattice_twist_deg``
-        (``n x k``, each candidate's folded twist) and ``n_sites`` (``k``).  For analysis
-        and plots; :meth:`evaluate` draws from exactly this law.
+        (``n x k``, each candidate's folded twist), ``strain`` (``n x k``, each candidate's
+        rms strain: above ``max_crystal_strain`` :meth:`evaluate` calls the layer amorphous)
+        and ``n_sites`` (``k``).  For analysis and plots; :meth:`evaluate` draws from exactly
+        this law.
         """
         X = self._as_recipes(X)
         boxes = self.deformed_boxes(X)
         a0 = self.config.lattice_constant(X[:, 0])
-        E = self._energies(_box_metric(boxes), a0)
+        P = _box_metric(boxes)
+        E = self._energies(P, a0)
         kT = K_B_EV * self.config.selection_temperature_scale * X[:, 0]
         w = _boltzmann_weights(E, kT)
         k = self.n_candidates
@@ -432,6 +435,7 @@ class CommensurateSurrogate:
         top = orientation_deg(lattices).reshape(-1, k)
         twist = fold_twist(top - self._bottom_orientation(boxes)[:, None])
         return {"probability": w / w.sum(axis=1, keepdims=True), "lattice_twist_deg": twist,
+                "strain": self._rms_strain(*self._strain_components(P, a0)),
                 "n_sites": self._cand.n_sites.copy()}
 
     def landscape(self, temperature_K: np.ndarray, lattice_strain: np.ndarray,
@@ -476,15 +480,26 @@ class CommensurateSurrogate:
         the strain ``2 e = (x, z; z, y)`` (Green-Lagrange components, times two)."""
         return self._lam8 * (x + y) ** 2 + self._mu4 * (x * x + y * y + 2.0 * z * z)
 
-    def _energies(self, P: np.ndarray, a0: np.ndarray) -> np.ndarray:
-        """Energies (eV), ``m x k``, of every candidate for ``m`` recipes with box metric
-        ``P = (P11, P12, P22)`` (``m x 3``, A^2) and natural lattice constants ``a0`` (m,)."""
+    def _strain_components(self, P: np.ndarray, a0: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``(x, y, z)``, each ``m x k``: twice the Green-Lagrange strain of every candidate
+        for ``m`` recipes with box metric ``P = (P11, P12, P22)`` (``m x 3``, A^2) and
+        natural lattice constants ``a0`` (m,)."""
         Q = P / (a0 * a0)[:, None]
         M = self._cand.metric
         x = Q[:, 0:1] * M[0, 0] + Q[:, 1:2] * M[0, 1] + Q[:, 2:3] * M[0, 2] - 1.0
         y = Q[:, 0:1] * M[2, 0] + Q[:, 1:2] * M[2, 1] + Q[:, 2:3] * M[2, 2] - 1.0
         z = Q[:, 0:1] * M[1, 0] + Q[:, 1:2] * M[1, 1] + Q[:, 2:3] * M[1, 2]
-        W = self._energy_density(x, y, z)
+        return x, y, z
+
+    @staticmethod
+    def _rms_strain(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """rms Green-Lagrange strain ``sqrt(tr(E^2) / 2)`` from :meth:`_strain_components`."""
+        return 0.5 * np.sqrt((x * x + y * y + 2.0 * z * z) / 2.0)
+
+    def _energies(self, P: np.ndarray, a0: np.ndarray) -> np.ndarray:
+        """Energies (eV), ``m x k``, of every candidate (arguments of
+        :meth:`_strain_components`)."""
+        W = self._energy_density(*self._strain_components(P, a0))
         return W * (a0 * a0)[:, None] * self._area_ev + self._site_ev
 
     def _rank(self, X: np.ndarray, u: np.ndarray | None) -> dict[str, np.ndarray]:
@@ -521,7 +536,7 @@ class CommensurateSurrogate:
         x, z, y = C[:, 0] - 1.0, C[:, 1], C[:, 2] - 1.0
         W = self._energy_density(x, y, z)
         elastic = W * a0 * a0 * self._area_ev[idx]
-        strain = 0.5 * np.sqrt((x * x + y * y + 2.0 * z * z) / 2.0)
+        strain = self._rms_strain(x, y, z)
         lattices = cand.to_lattice[idx] @ boxes
         twist = fold_twist(orientation_deg(lattices) - self._bottom_orientation(boxes))
         energy = elastic + self._site_ev[idx]
