@@ -102,10 +102,10 @@ class SurrogateConfig:
         ``substrate_melt_K``, ``substrate_melt_width_K``: the anneal also melts the bottom
         crystal that templates the top layer, with probability
         ``1 / (1 + exp(-(T - substrate_melt_K) / substrate_melt_width_K))``; ``None``
-        (default): never.  With the paper's ReaxFF on an 8 x 8 box, 6 of 7 anneals above
+        (default): never.  With the paper's ReaxFF on an 8 x 8 box, 10 of 11 anneals above
         2600 K ended without a crystalline bilayer (docs/md.md).
         ``amorphous_probability_floor``: the share of layers that stay amorphous at any
-        recipe (a short quench on a small box; ReaxFF 8 x 8: 5 of 27 below 2600 K); 0
+        recipe (a short quench on a small box; ReaxFF 8 x 8: 8 of 37 below 2600 K); 0
         (default): none.  The three causes are independent
         (:meth:`CommensurateSurrogate.amorphous_probability`).
     Run time
