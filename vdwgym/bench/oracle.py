@@ -3,12 +3,12 @@
 The surrogate exposes its selection law (:meth:`CommensurateSurrogate.selection_probabilities`),
 so the probability that one evaluation of recipe ``x`` lands within ``tol`` of the target is
 
-    p(x) = P(crystalline | T) * sum_k p_k(x) c_k(x) * P(|theta_k + noise - target| <= tol),
+    p(x) = P(crystalline | x) * sum_k p_k(x) * P(|theta_k + noise - target| <= tol),
 
-with ``P(crystalline | T)`` from :meth:`CommensurateSurrogate.amorphous_probability` (the
-kinetic gate, and substrate melting and a floor where configured), ``c_k`` 1 where state
-``k`` is strained at most ``max_crystal_strain`` (else the layer stays amorphous), the
-Boltzmann law ``p_k`` and Gaussian measurement noise (``twist_noise_deg``; the fold at 0 and
+with ``P(crystalline | x)`` and the Boltzmann law ``p_k`` of a crystalline layer from
+:func:`vdwgym.surrogate.calibration.twist_law` (the law the surrogate draws from: the
+kinetic gate, substrate melting and a floor where configured, over-strained states
+amorphous), and Gaussian measurement noise (``twist_noise_deg``; the fold at 0 and
 30 deg is ignored, exact for targets more than a few noise widths inside).  The best recipe's
 ``p*`` gives the best achievable curve of a campaign that repeats it after the initial design,
 ``1 - (1 - p*)^(n - n_init)``; the mean of ``p`` over uniform recipes gives random search's
@@ -34,17 +34,15 @@ def hit_probability(X: np.ndarray, target_deg: float, tol: float,
     """``p(x)`` (module docstring) of ``n x 3`` physical recipes on the surrogate configured
     by ``backend_options`` (``SurrogateConfig`` fields); ``n`` probabilities."""
     from vdwgym.surrogate import CommensurateSurrogate, SurrogateConfig
+    from vdwgym.surrogate.calibration import twist_law
 
     cfg = SurrogateConfig(**(backend_options or {}))
-    model = CommensurateSurrogate(cfg)
-    law = model.selection_probabilities(X)
-    crystal = law["strain"] <= cfg.max_crystal_strain  # over-strained states stay amorphous
+    law = twist_law(CommensurateSurrogate(cfg), X)  # the law evaluate draws from
     t = fold_twist(target_deg)
     s = max(cfg.twist_noise_deg, 1e-12)
-    theta = law["lattice_twist_deg"]
+    theta = law["twist_deg"]
     inside = norm.cdf((t + tol - theta) / s) - norm.cdf((t - tol - theta) / s)
-    crystalline = 1.0 - model.amorphous_probability(np.asarray(X, dtype=np.float64)[:, 0])
-    return crystalline * (law["probability"] * crystal * inside).sum(axis=1)
+    return law["p_crystalline"] * (law["probability"] * inside).sum(axis=1)
 
 
 def hit_ceiling(target_deg: float, tol: float, backend_options: dict[str, Any] | None = None,
