@@ -426,8 +426,8 @@ class CommensurateSurrogate:
         X = self._as_recipes(X)
         boxes = self.deformed_boxes(X)
         a0 = self.config.lattice_constant(X[:, 0])
-        P = _box_metric(boxes)
-        E = self._energies(P, a0)
+        strain = self._strain_components(_box_metric(boxes), a0)
+        E = self._energies(strain, a0)
         kT = K_B_EV * self.config.selection_temperature_scale * X[:, 0]
         w = _boltzmann_weights(E, kT)
         k = self.n_candidates
@@ -435,7 +435,7 @@ class CommensurateSurrogate:
         top = orientation_deg(lattices).reshape(-1, k)
         twist = fold_twist(top - self._bottom_orientation(boxes)[:, None])
         return {"probability": w / w.sum(axis=1, keepdims=True), "lattice_twist_deg": twist,
-                "strain": self._rms_strain(*self._strain_components(P, a0)),
+                "strain": self._rms_strain(*strain),
                 "n_sites": self._cand.n_sites.copy()}
 
     def landscape(self, temperature_K: np.ndarray, lattice_strain: np.ndarray,
@@ -496,11 +496,10 @@ class CommensurateSurrogate:
         """rms Green-Lagrange strain ``sqrt(tr(E^2) / 2)`` from :meth:`_strain_components`."""
         return 0.5 * np.sqrt((x * x + y * y + 2.0 * z * z) / 2.0)
 
-    def _energies(self, P: np.ndarray, a0: np.ndarray) -> np.ndarray:
-        """Energies (eV), ``m x k``, of every candidate (arguments of
-        :meth:`_strain_components`)."""
-        W = self._energy_density(*self._strain_components(P, a0))
-        return W * (a0 * a0)[:, None] * self._area_ev + self._site_ev
+    def _energies(self, strain: tuple[np.ndarray, ...], a0: np.ndarray) -> np.ndarray:
+        """Energies (eV), ``m x k``, of every candidate from its :meth:`_strain_components`
+        and the natural lattice constants ``a0`` (m,)."""
+        return self._energy_density(*strain) * (a0 * a0)[:, None] * self._area_ev + self._site_ev
 
     def _rank(self, X: np.ndarray, u: np.ndarray | None) -> dict[str, np.ndarray]:
         """Choose one candidate per recipe: Boltzmann draw with uniforms ``u`` (n,), or the
@@ -516,7 +515,7 @@ class CommensurateSurrogate:
         step = max(1, cfg.chunk_elements // max(1, self.n_candidates))
         for lo in range(0, n, step):
             hi = min(n, lo + step)
-            E = self._energies(P[lo:hi], a0[lo:hi])
+            E = self._energies(self._strain_components(P[lo:hi], a0[lo:hi]), a0[lo:hi])
             e_min[lo:hi] = E.min(axis=1)
             if u is None:  # exact degeneracies (8.21 / 30 deg at N = 147): first candidate wins
                 idx[lo:hi] = np.round(E, 9).argmin(axis=1)
